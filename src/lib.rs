@@ -1,0 +1,15 @@
+//! The engine of a drop-in IO::AIO: requests run on a pool of worker
+//! threads, results wait in a priority queue until the caller polls them.
+//! Nothing here knows about Perl; `ffi` is the C ABI the XS glue uses.
+
+pub mod ffi;
+pub mod group;
+mod notify;
+pub mod ops;
+pub mod pool;
+mod queue;
+pub mod request;
+mod sys;
+
+pub use pool::{Event, PollEnd, Pool};
+pub use request::{At, Errno, Op, Outcome, Output, Pri, Request, Target, Token};

@@ -1,0 +1,184 @@
+//! Directory listing for `aio_readdir` / `aio_readdirx`, including the
+//! orderings that make a following stat() pass fast.
+
+use crate::request::{At, Errno, Request};
+use crate::sys;
+
+/// `aio_readdirx` flags; the values are part of IO::AIO's API.
+pub const DENTS: u32 = 0x01;
+pub const DIRS_FIRST: u32 = 0x02;
+pub const STAT_ORDER: u32 = 0x04;
+pub const FOUND_UNKNOWN: u32 = 0x80;
+
+/// `DT_*` values of IO::AIO (equal to Linux's `d_type`).
+pub const DT_UNKNOWN: u8 = 0;
+pub const DT_DIR: u8 = 4;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub name_offset: u32,
+    pub name_len: u32,
+    pub inode: u64,
+    pub kind: u8,
+    /// Lower sorts first: 0 for known directories, 1..6 for unknown types by
+    /// how likely the name is a directory, 7 otherwise.
+    score: u8,
+}
+
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// All names, concatenated without separators.
+    pub names: Vec<u8>,
+    pub entries: Vec<Entry>,
+    /// The request's flags plus FOUND_UNKNOWN if any type was unknown.
+    pub flags: u32,
+}
+
+impl Listing {
+    pub fn name(&self, entry: &Entry) -> &[u8] {
+        let start = entry.name_offset as usize;
+        &self.names[start..start + entry.name_len as usize]
+    }
+}
+
+/// How likely a name of unknown type is a directory (IO::AIO's heuristic:
+/// leading dots, or no dot at all and a short name).
+fn unknown_score(name: &[u8]) -> u8 {
+    let len = name.len() + 1; // counted with its terminator, as IO::AIO does
+    if name.first() == Some(&b'.') {
+        1
+    } else if !name.contains(&b'.') {
+        match len {
+            0..=2 => (4 - len) as u8,
+            3..=4 => 4,
+            5..=7 => 5,
+            _ => 6,
+        }
+    } else {
+        7
+    }
+}
+
+pub(crate) fn read(path: &At, mut flags: u32, req: &Request) -> Result<Listing, Errno> {
+    if flags & DENTS == 0 {
+        flags &= !(DIRS_FIRST | STAT_ORDER);
+    }
+    let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)?;
+    let result = collect(fd, flags, req);
+    sys::close(fd);
+    let mut listing = result?;
+    sort(&mut listing);
+    Ok(listing)
+}
+
+fn collect(fd: i32, flags: u32, req: &Request) -> Result<Listing, Errno> {
+    let mut listing = Listing { flags, ..Listing::default() };
+    let mut buf = vec![0u8; 32 * 1024];
+    loop {
+        let len = sys::getdents64(fd, &mut buf)?;
+        if len == 0 {
+            return Ok(listing);
+        }
+        let mut pos = 0;
+        // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name\0
+        while pos + 19 < len {
+            let record = &buf[pos..];
+            let inode = u64::from_ne_bytes(record[0..8].try_into().unwrap_or_default());
+            let reclen = u16::from_ne_bytes([record[16], record[17]]) as usize;
+            let kind = record[18];
+            let raw_name = &record[19..reclen.min(record.len())];
+            let name = &raw_name[..raw_name.iter().position(|&b| b == 0).unwrap_or(raw_name.len())];
+            pos += reclen.max(1);
+            if name == b"." || name == b".." {
+                continue;
+            }
+            listing.push(name, inode, kind);
+        }
+        if req.is_cancelled() {
+            return Err(Errno(libc::ECANCELED));
+        }
+    }
+}
+
+impl Listing {
+    fn push(&mut self, name: &[u8], inode: u64, kind: u8) {
+        let kind = if kind > 14 { DT_UNKNOWN } else { kind };
+        if kind == DT_UNKNOWN {
+            self.flags |= FOUND_UNKNOWN;
+        }
+        let score = match kind {
+            _ if self.flags & DIRS_FIRST == 0 => 7,
+            DT_DIR => 0,
+            DT_UNKNOWN => unknown_score(name),
+            _ => 7,
+        };
+        self.entries.push(Entry { name_offset: self.names.len() as u32, name_len: name.len() as u32, inode, kind, score });
+        self.names.extend_from_slice(name);
+    }
+}
+
+/// Orders entries as READDIR_STAT_ORDER / READDIR_DIRS_FIRST ask.
+fn sort(listing: &mut Listing) {
+    let flags = listing.flags;
+    let entries = &mut listing.entries;
+    if flags & STAT_ORDER != 0 {
+        entries.sort_by_key(|e| (e.score, e.inode));
+    } else if flags & DIRS_FIRST != 0 {
+        if flags & FOUND_UNKNOWN != 0 {
+            entries.sort_by_key(|e| (e.score, e.inode));
+        } else {
+            // All types known: move directories to the front by swapping
+            // from both ends, then order only the directories by inode.
+            let (mut dirs_end, mut others_start) = (0, entries.len());
+            while others_start > dirs_end {
+                if entries[dirs_end].kind == DT_DIR {
+                    dirs_end += 1;
+                } else {
+                    others_start -= 1;
+                    if entries[others_start].kind == DT_DIR {
+                        entries.swap(dirs_end, others_start);
+                        dirs_end += 1;
+                    }
+                }
+            }
+            entries[..dirs_end].sort_by_key(|e| e.inode);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(listing: &mut Listing, name: &str, inode: u64, kind: u8) {
+        listing.push(name.as_bytes(), inode, kind);
+    }
+
+    #[test]
+    fn dirs_first_with_known_types() {
+        let mut listing = Listing { flags: DENTS | DIRS_FIRST, ..Default::default() };
+        entry(&mut listing, "f1", 5, 8);
+        entry(&mut listing, "d1", 9, DT_DIR);
+        entry(&mut listing, "f2", 1, 8);
+        entry(&mut listing, "d2", 2, DT_DIR);
+        sort(&mut listing);
+        let names: Vec<_> = listing.entries.iter().map(|e| listing.name(e).to_vec()).collect();
+        assert_eq!(&names[..2], [b"d2".to_vec(), b"d1".to_vec()]);
+        assert_eq!(listing.flags & FOUND_UNKNOWN, 0);
+    }
+
+    #[test]
+    fn unknown_types_are_scored_by_name() {
+        assert_eq!(unknown_score(b".git"), 1);
+        assert_eq!(unknown_score(b"a"), 2);
+        assert_eq!(unknown_score(b"src"), 4);
+        assert_eq!(unknown_score(b"include"), 6);
+        assert_eq!(unknown_score(b"x.c"), 7);
+        let mut listing = Listing { flags: DENTS | STAT_ORDER | DIRS_FIRST, ..Default::default() };
+        entry(&mut listing, "file.txt", 1, DT_UNKNOWN);
+        entry(&mut listing, "lib", 7, DT_UNKNOWN);
+        sort(&mut listing);
+        assert_eq!(listing.name(&listing.entries[0]), b"lib");
+        assert_ne!(listing.flags & FOUND_UNKNOWN, 0);
+    }
+}

@@ -1,0 +1,42 @@
+//! Executing an operation on a worker thread.
+
+pub mod dir;
+
+use std::time::Duration;
+
+use crate::request::{Errno, Op, Outcome, Output, Request, Target};
+use crate::sys;
+
+/// What a worker needs besides the operation itself.
+pub(crate) struct Context<'a> {
+    pub req: &'a Request,
+    /// Read end of a dead pipe, dup2()ed over descriptors by `Close`.
+    pub dead_fd: std::os::fd::RawFd,
+}
+
+pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
+    let int = |r: Result<i64, Errno>| r.map(Output::Int);
+    match op {
+        Op::Nop => Ok(Output::Int(0)),
+        Op::Fail { errno } => Err(errno),
+        Op::Busy { secs } => {
+            std::thread::sleep(Duration::from_secs_f64(secs.max(0.0).min(1e9)));
+            Ok(Output::Int(0))
+        }
+        Op::Sync => {
+            sys::sync();
+            Ok(Output::Int(0))
+        }
+        Op::Open { path, flags, mode } => sys::open_at(path.dir, &path.path, flags, mode).map(|fd| Output::Fd(sys::own_fd(fd))),
+        Op::Close { fd } => int(sys::dup2(ctx.dead_fd, fd).map(|_| 0)),
+        Op::Seek { fd, offset, whence } => int(sys::lseek(fd, offset, whence)),
+        Op::Read { fd, offset, buf } => int(sys::read_buf(fd, offset, &buf)),
+        Op::Write { fd, offset, buf } => int(sys::write_buf(fd, offset, &buf)),
+        Op::Stat { target: Target::Path(path), follow } => sys::fstatat(path.dir, &path.path, follow).map(Output::Stat),
+        Op::Stat { target: Target::Fd(fd), .. } => sys::fstat(fd).map(Output::Stat),
+        Op::Unlink { path } => int(sys::unlink_at(path.dir, &path.path, 0)),
+        Op::Rmdir { path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
+        Op::Mkdir { path, mode } => int(sys::mkdir_at(path.dir, &path.path, mode)),
+        Op::Readdir { path, flags } => dir::read(&path, flags, ctx.req).map(Output::Dir),
+    }
+}

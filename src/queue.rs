@@ -1,0 +1,75 @@
+//! A FIFO per priority, highest priority first (IO::AIO's ordering for both
+//! the request queue and the result queue).
+
+use std::collections::VecDeque;
+
+use crate::request::Pri;
+
+pub(crate) struct PriQueue<T> {
+    levels: [VecDeque<T>; Pri::LEVELS],
+    len: usize,
+}
+
+impl<T> Default for PriQueue<T> {
+    fn default() -> Self {
+        PriQueue { levels: std::array::from_fn(|_| VecDeque::new()), len: 0 }
+    }
+}
+
+impl<T> PriQueue<T> {
+    /// Appends `item`; returns true if the queue was empty before.
+    pub fn push(&mut self, pri: Pri, item: T) -> bool {
+        self.levels[pri.rank()].push_back(item);
+        self.len += 1;
+        self.len == 1
+    }
+
+    /// Removes the oldest item of the highest non-empty priority.
+    pub fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let item = self.levels.iter_mut().find_map(|level| level.pop_front());
+        self.len -= 1;
+        item
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Gives back the memory of drained levels (a burst of a million
+    /// requests must not pin their queue's capacity forever).
+    pub fn shrink_if_empty(&mut self) {
+        if self.len == 0 {
+            for level in &mut self.levels {
+                if level.capacity() > 64 {
+                    *level = VecDeque::new();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_priority_first_fifo_within() {
+        let mut q = PriQueue::default();
+        assert!(q.push(Pri::new(0), "a"));
+        assert!(!q.push(Pri::new(-4), "low"));
+        q.push(Pri::new(4), "high1");
+        q.push(Pri::new(0), "b");
+        q.push(Pri::new(4), "high2");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, ["high1", "high2", "a", "b", "low"]);
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+    }
+}

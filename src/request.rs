@@ -1,0 +1,173 @@
+//! What a request is: its operation, priority, result and lifecycle flags.
+//!
+//! A request moves through IO::AIO's states: `Ready` (queued), `Executing`
+//! (a worker runs it), `Pending` (result queued for `poll_cb`) and `Done`
+//! (handed back to the caller).  The state is implied by which queue holds
+//! the request, so it is not stored.
+
+use std::ffi::CString;
+use std::os::fd::{OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::group::Links;
+
+/// Opaque value chosen by the caller (the XS glue), handed back exactly once.
+pub type Token = usize;
+
+/// A request priority, always within IO::AIO's range -4..=4.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pri(i8);
+
+impl Pri {
+    pub const MIN: i32 = -4;
+    pub const MAX: i32 = 4;
+    /// Number of distinct priorities, i.e. queues per priority queue.
+    pub const LEVELS: usize = (Self::MAX - Self::MIN + 1) as usize;
+
+    /// Clamps any integer into the valid range, as IO::AIO does.
+    pub fn new(pri: i32) -> Pri {
+        Pri(pri.clamp(Self::MIN, Self::MAX) as i8)
+    }
+
+    pub fn get(self) -> i32 {
+        i32::from(self.0)
+    }
+
+    /// 0 for the highest priority, `LEVELS - 1` for the lowest.
+    pub(crate) fn rank(self) -> usize {
+        (Self::MAX - self.get()) as usize
+    }
+}
+
+/// An `errno` value reported by a failed request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub fn last() -> Errno {
+        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
+/// A path, optionally relative to a working-directory descriptor
+/// (`[$wd, $path]` or an `IO::AIO::WD`); `dir` is `AT_FDCWD` otherwise.
+#[derive(Debug)]
+pub struct At {
+    pub dir: RawFd,
+    pub path: CString,
+}
+
+/// Requests such as `aio_stat` accept a path or an open descriptor.
+#[derive(Debug)]
+pub enum Target {
+    Path(At),
+    Fd(RawFd),
+}
+
+/// Memory owned by the caller (a Perl scalar's string buffer, pinned by the
+/// glue until the request is done) that a worker reads or writes.
+#[derive(Debug)]
+pub struct ForeignBuf {
+    pub ptr: *mut u8,
+    pub len: usize,
+}
+
+// SAFETY: the glue guarantees that the memory stays allocated, unmoved and
+// untouched by Perl from submission until the request is handed back, and
+// only the one worker executing the request accesses it meanwhile.
+unsafe impl Send for ForeignBuf {}
+
+/// Every operation IO::AIO can run.  An exhaustive `match` in `ops` keeps
+/// each one executable.
+#[derive(Debug)]
+pub enum Op {
+    Nop,
+    /// Fails with `errno` without a syscall (e.g. a path with a NUL byte).
+    Fail { errno: Errno },
+    Busy { secs: f64 },
+    Sync,
+    Open { path: At, flags: i32, mode: u32 },
+    /// Replaces `fd` by a descriptor of a dead pipe, so the number stays
+    /// taken until Perl closes its handle (IO::AIO's close semantics).
+    Close { fd: RawFd },
+    Seek { fd: RawFd, offset: i64, whence: i32 },
+    Read { fd: RawFd, offset: Option<i64>, buf: ForeignBuf },
+    Write { fd: RawFd, offset: Option<i64>, buf: ForeignBuf },
+    Stat { target: Target, follow: bool },
+    Unlink { path: At },
+    Mkdir { path: At, mode: u32 },
+    Rmdir { path: At },
+    Readdir { path: At, flags: u32 },
+}
+
+/// A successful request's result.
+#[derive(Debug)]
+pub enum Output {
+    /// The syscall's integer result (0 for most, a count for read/write).
+    Int(i64),
+    /// A newly opened descriptor; closed unless the receiver takes it.
+    Fd(OwnedFd),
+    Stat(Box<libc::stat>),
+    Dir(crate::ops::dir::Listing),
+}
+
+pub type Outcome = Result<Output, Errno>;
+
+/// The part of a request shared between the caller's handle, the queues and
+/// (for groups and their members) the group bookkeeping.
+#[derive(Debug)]
+pub struct Request {
+    token: Token,
+    pri: Pri,
+    cancelled: AtomicBool,
+    /// Group membership and group state; touched only by the polling thread.
+    pub(crate) links: Mutex<Links>,
+}
+
+impl Request {
+    pub(crate) fn new(token: Token, pri: Pri, links: Links) -> Arc<Request> {
+        Arc::new(Request { token, pri, cancelled: AtomicBool::new(false), links: Mutex::new(links) })
+    }
+
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    pub fn pri(&self) -> Pri {
+        self.pri
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_cancelled(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A queued request with its operation, as the workers see it.
+pub(crate) struct Job {
+    pub req: Arc<Request>,
+    pub op: Op,
+}
+
+/// An executed (or skipped) request waiting for `poll_cb`.
+pub(crate) struct Completion {
+    pub req: Arc<Request>,
+    pub outcome: Outcome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pri_is_clamped_and_ranked() {
+        assert_eq!(Pri::new(-100).get(), -4);
+        assert_eq!(Pri::new(100).get(), 4);
+        assert_eq!(Pri::new(4).rank(), 0);
+        assert_eq!(Pri::new(-4).rank(), Pri::LEVELS - 1);
+    }
+}

@@ -1,0 +1,155 @@
+//! Thin syscall wrappers: the only place besides `ffi` with `unsafe`.
+//! Each returns `Result<_, Errno>` with errno captured right after the call.
+
+use std::ffi::CStr;
+use std::mem::MaybeUninit;
+use std::os::fd::RawFd;
+
+use crate::request::{Errno, ForeignBuf};
+
+/// Converts a libc-style `-1 on error` return into a `Result`.
+fn check(ret: i64) -> Result<i64, Errno> {
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Runs `f` until it stops failing with EINTR.
+fn retry(mut f: impl FnMut() -> i64) -> Result<i64, Errno> {
+    loop {
+        match check(f()) {
+            Err(Errno(libc::EINTR)) => continue,
+            other => return other,
+        }
+    }
+}
+
+pub fn eventfd_nonblocking() -> Result<RawFd, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) }.into()).map(|fd| fd as RawFd)
+}
+
+/// A non-blocking, close-on-exec pipe: `(read end, write end)`.
+pub fn pipe_nonblocking() -> Result<(RawFd, RawFd), Errno> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) }.into())?;
+    Ok((fds[0], fds[1]))
+}
+
+/// A close-on-exec pipe whose write end is closed at once: reading it gives
+/// EOF, writing it fails.  `aio_close` dup2()s it over the closed descriptor.
+pub fn dead_pipe() -> Result<RawFd, Errno> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }.into())?;
+    close(fds[1]);
+    Ok(fds[0])
+}
+
+pub fn write_all(fd: RawFd, bytes: &[u8]) -> Result<i64, Errno> {
+    // SAFETY: the pointer and length describe the live slice `bytes`.
+    retry(|| unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) } as i64)
+}
+
+pub fn read_into(fd: RawFd, bytes: &mut [u8]) -> Result<i64, Errno> {
+    // SAFETY: the pointer and length describe the live slice `bytes`.
+    retry(|| unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } as i64)
+}
+
+pub fn close(fd: RawFd) {
+    // SAFETY: closing a descriptor we own; errors are of no use here.
+    unsafe { libc::close(fd) };
+}
+
+pub fn open_at(dir: RawFd, path: &CStr, flags: i32, mode: u32) -> Result<RawFd, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    retry(|| unsafe { libc::openat(dir, path.as_ptr(), flags | libc::O_CLOEXEC, mode) } as i64).map(|fd| fd as RawFd)
+}
+
+pub fn dup2(from: RawFd, to: RawFd) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    retry(|| unsafe { libc::dup2(from, to) } as i64)
+}
+
+pub fn lseek(fd: RawFd, offset: i64, whence: i32) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::lseek(fd, offset, whence) })
+}
+
+/// read(2) or pread(2) into foreign memory.
+pub fn read_buf(fd: RawFd, offset: Option<i64>, buf: &ForeignBuf) -> Result<i64, Errno> {
+    // SAFETY: the glue pins `buf` (valid for `len` writable bytes) for the
+    // life of the request, and only this worker touches it meanwhile.
+    retry(|| unsafe {
+        match offset {
+            Some(offset) => libc::pread(fd, buf.ptr.cast(), buf.len, offset),
+            None => libc::read(fd, buf.ptr.cast(), buf.len),
+        }
+    } as i64)
+}
+
+/// write(2) or pwrite(2) from foreign memory.
+pub fn write_buf(fd: RawFd, offset: Option<i64>, buf: &ForeignBuf) -> Result<i64, Errno> {
+    // SAFETY: as for `read_buf`, the memory is pinned and readable.
+    retry(|| unsafe {
+        match offset {
+            Some(offset) => libc::pwrite(fd, buf.ptr.cast(), buf.len, offset),
+            None => libc::write(fd, buf.ptr.cast(), buf.len),
+        }
+    } as i64)
+}
+
+pub fn fstatat(dir: RawFd, path: &CStr, follow: bool) -> Result<Box<libc::stat>, Errno> {
+    let mut st = Box::new(MaybeUninit::<libc::stat>::uninit());
+    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    // SAFETY: `path` is NUL-terminated, `st` has room for a `struct stat`.
+    check(unsafe { libc::fstatat(dir, path.as_ptr(), st.as_mut_ptr(), flags) }.into())?;
+    // SAFETY: fstatat succeeded, so it filled in the whole struct.
+    Ok(unsafe { st.assume_init() })
+}
+
+pub fn fstat(fd: RawFd) -> Result<Box<libc::stat>, Errno> {
+    let mut st = Box::new(MaybeUninit::<libc::stat>::uninit());
+    // SAFETY: `st` has room for a `struct stat`.
+    check(unsafe { libc::fstat(fd, st.as_mut_ptr()) }.into())?;
+    // SAFETY: fstat succeeded, so it filled in the whole struct.
+    Ok(unsafe { st.assume_init() })
+}
+
+pub fn unlink_at(dir: RawFd, path: &CStr, flags: i32) -> Result<i64, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    check(unsafe { libc::unlinkat(dir, path.as_ptr(), flags) }.into())
+}
+
+pub fn mkdir_at(dir: RawFd, path: &CStr, mode: u32) -> Result<i64, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    check(unsafe { libc::mkdirat(dir, path.as_ptr(), mode) }.into())
+}
+
+pub fn sync() {
+    // SAFETY: plain syscall without pointers.
+    unsafe { libc::sync() };
+}
+
+/// Reads raw `linux_dirent64` records into `buf`; 0 means end of directory.
+pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    retry(|| unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
+}
+
+/// poll(2) on one descriptor; returns the number of ready descriptors
+/// (0 on timeout or error: callers re-check their condition and retry).
+pub fn poll_one(pollfd: &mut libc::pollfd, timeout_ms: i32) -> i32 {
+    // SAFETY: `pollfd` points to one valid pollfd struct.
+    unsafe { libc::poll(pollfd, 1, timeout_ms) }.max(0)
+}
+
+/// Takes ownership of a descriptor a syscall just returned.
+pub fn own_fd(fd: RawFd) -> std::os::fd::OwnedFd {
+    use std::os::fd::FromRawFd;
+    // SAFETY: `fd` was just opened by us and is owned by nobody else.
+    unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }
+}
