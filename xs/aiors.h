@@ -1,0 +1,96 @@
+/*
+ * aiors.h - the C ABI of the IO::AIO engine (implemented in src/ffi.rs).
+ *
+ * Ownership and threading (see src/ffi.rs for the full rules):
+ *  - aiors_pool: created by aiors_pool_new, owned by the caller, used from
+ *    one thread only; aiors_pool_forget abandons it in a forked child.
+ *  - aiors_req: a handle returned by every aiors_submit_*, owned by the
+ *    caller and released with aiors_req_free (the request may still run).
+ *  - token: opaque to the engine; each request's token comes back in
+ *    exactly one AIORS_EVENT_DONE event.
+ *  - aiors_result_*: describe the last DONE event until the next
+ *    aiors_poll_next call.
+ *  - read/write buffers stay valid and unmoved until the request is done;
+ *    path strings are copied during the call.
+ */
+#ifndef AIORS_H
+#define AIORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+typedef struct aiors_pool aiors_pool;
+typedef struct aiors_req aiors_req;
+
+#define AIORS_EVENT_DONE 1
+#define AIORS_EVENT_FEED 2
+
+#define AIORS_ADD_OK               0
+#define AIORS_ADD_NOT_A_GROUP      1
+#define AIORS_ADD_GROUP_FINISHED   2
+#define AIORS_ADD_IN_ANOTHER_GROUP 3
+#define AIORS_ADD_CYCLE            4
+
+#define AIORS_PATH_UNLINK 1
+#define AIORS_PATH_RMDIR  2
+#define AIORS_PATH_MKDIR  3
+
+typedef struct {
+  int kind;        /* AIORS_EVENT_* */
+  int cancelled;   /* DONE: do not run the callback */
+  uintptr_t token;
+  int64_t result;  /* DONE: integer result, -1 on failure */
+  int errno_;      /* DONE: errno on failure, 0 on success */
+} aiors_event;
+
+aiors_pool *aiors_pool_new (int *err);
+void aiors_pool_free (aiors_pool *pool);
+void aiors_pool_forget (aiors_pool *pool);
+
+int    aiors_fileno   (aiors_pool *pool);
+size_t aiors_nreqs    (aiors_pool *pool);
+size_t aiors_nready   (aiors_pool *pool);
+size_t aiors_npending (aiors_pool *pool);
+size_t aiors_nthreads (aiors_pool *pool);
+
+void aiors_set_min_parallel  (aiors_pool *pool, uint32_t threads);
+void aiors_set_max_parallel  (aiors_pool *pool, uint32_t threads);
+void aiors_set_max_idle      (aiors_pool *pool, uint32_t threads);
+void aiors_set_idle_timeout  (aiors_pool *pool, uint32_t seconds);
+void aiors_set_max_poll_reqs (aiors_pool *pool, uint32_t reqs);
+void aiors_set_max_poll_time (aiors_pool *pool, double seconds);
+
+void aiors_poll_begin (aiors_pool *pool);
+int  aiors_poll_next  (aiors_pool *pool, aiors_event *event); /* 1 event, 0 empty, -1 budget used up */
+void aiors_wait       (aiors_pool *pool);
+
+const struct stat *aiors_result_stat (aiors_pool *pool);
+int    aiors_result_take_fd   (aiors_pool *pool);
+size_t aiors_result_dir_count (aiors_pool *pool, uint32_t *flags);
+int    aiors_result_dir_entry (aiors_pool *pool, size_t index, const char **name, size_t *name_len, uint64_t *inode, int *type);
+
+void aiors_req_free        (aiors_req *req);
+void aiors_req_cancel      (const aiors_req *req);
+int  aiors_req_is_group    (const aiors_req *req);
+void aiors_grp_cancel_subs (const aiors_req *req);
+int  aiors_grp_add         (const aiors_req *grp, const aiors_req *member); /* AIORS_ADD_* */
+void aiors_grp_set_limit   (const aiors_req *grp, int limit);
+int  aiors_grp_limit       (const aiors_req *grp);
+void aiors_grp_set_feeder  (const aiors_req *grp, int present);
+int  aiors_grp_feed_begin  (const aiors_req *grp);
+int  aiors_grp_feed_end    (const aiors_req *grp);
+
+aiors_req *aiors_submit_group   (aiors_pool *pool, uintptr_t token, int pri);
+aiors_req *aiors_submit_nop     (aiors_pool *pool, uintptr_t token, int pri);
+aiors_req *aiors_submit_sync    (aiors_pool *pool, uintptr_t token, int pri);
+aiors_req *aiors_submit_busy    (aiors_pool *pool, uintptr_t token, int pri, double secs);
+aiors_req *aiors_submit_close   (aiors_pool *pool, uintptr_t token, int pri, int fd);
+aiors_req *aiors_submit_seek    (aiors_pool *pool, uintptr_t token, int pri, int fd, int64_t offset, int whence);
+aiors_req *aiors_submit_path    (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, uint32_t mode);
+aiors_req *aiors_submit_open    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
+aiors_req *aiors_submit_readdir (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, uint32_t flags);
+aiors_req *aiors_submit_stat    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, int follow);
+aiors_req *aiors_submit_rw      (aiors_pool *pool, uintptr_t token, int pri, int write, int fd, int64_t offset, char *buf, size_t len);
+
+#endif
