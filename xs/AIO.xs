@@ -862,6 +862,12 @@ nreqs ()
 	OUTPUT:
         RETVAL
 
+INCLUDE: xs/paths.xsh
+
+INCLUDE: xs/files.xsh
+
+INCLUDE: xs/helpers.xsh
+
 void
 _on_next_submit (SV *cb)
 	CODE:
