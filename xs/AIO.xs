@@ -862,11 +862,11 @@ nreqs ()
 	OUTPUT:
         RETVAL
 
-INCLUDE: xs/paths.xsh
+INCLUDE: paths.xsh
 
-INCLUDE: xs/files.xsh
+INCLUDE: files.xsh
 
-INCLUDE: xs/helpers.xsh
+INCLUDE: helpers.xsh
 
 void
 _on_next_submit (SV *cb)
