@@ -16,7 +16,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(basename dirname);
 use FindBin ();
 use Getopt::Long qw(GetOptions);
-use List::Util qw(max sum);
+use List::Util qw(max min sum);
 use Text::ParseWords qw(shellwords);
 
 my $BENCH_DIR = $FindBin::RealBin;
@@ -247,6 +247,14 @@ sub median {
 # (us, ms, bytes, ...) is a cost where lower is better.
 sub higher_is_better { return $_[0] =~ m{/s$} }
 
+# Relative range of repeated measurements (0 for fewer than two).
+sub spread {
+    my @v = @_;
+    return 0 if @v < 2;
+    my $m = median(@v) or return 0;
+    return (max(@v) - min(@v)) / $m;
+}
+
 sub fmt_num {
     my ($v) = @_;
     return '-' unless defined $v;
@@ -263,7 +271,7 @@ sub floor_key_for {
 }
 
 sub print_table {
-    my @header = ('scenario', 'metric', 'unit', 'original', 'ours', 'ratio', 'sync floor');
+    my @header = ('scenario', 'metric', 'unit', 'original', 'ours', 'ratio', 'sync floor', 'noise');
     my (@rows, @ratios);
     for my $key (grep { !m{/floor$} } @row_order) {
         for my $metric (sort keys %{ $results{$key} }) {
@@ -276,8 +284,10 @@ sub print_table {
                 $ratio = higher_is_better($unit) ? $u / $o : $o / $u;
                 push @ratios, $ratio;
             }
+            my $noise = max(map { spread(@{ $results{$key}{$metric}{$_} // [] }) } qw(orig ours));
             push @rows, [$key, $metric, $unit, fmt_num($o), fmt_num($u),
-                         defined $ratio ? sprintf('%.3f', $ratio) : '-', fmt_num($f)];
+                         defined $ratio ? sprintf('%.3f', $ratio) : '-', fmt_num($f),
+                         sprintf('%.0f%%', 100 * $noise)];
         }
     }
     my @w = map { my $i = $_; max(map { length $_->[$i] } \@header, @rows) } 0 .. $#header;
@@ -286,7 +296,9 @@ sub print_table {
     print "\nMedians of $opt{rounds} round(s)", ($opt{quick} ? ' (--quick sizes)' : ''), ".\n";
     print "ratio > 1 means OURS IS BETTER: ours/original for throughput (unit */s),\n";
     print "original/ours for latency and other costs. 'sync floor' is a plain-Perl\n";
-    print "synchronous loop doing the same syscalls (same unit as the row).\n\n";
+    print "synchronous loop doing the same syscalls (same unit as the row).\n";
+    print "'noise' is the larger (max-min)/median across rounds of the two sides:\n";
+    print "ratios closer to 1 than that are not significant.\n\n";
     printf $fmt, @header;
     printf $fmt, map { '-' x $_ } @w;
     printf $fmt, @$_ for @rows;

@@ -16,6 +16,7 @@ package AIOTest;
 # run_original ($code)  run $code in that perl with the original IO::AIO
 #                       loaded (use IO::AIO) and return its stdout; undef if
 #                       the original is not installed, dies if $code fails
+# run_ours ($code)      the same, but in this perl with our build (blib/)
 # skip_unless_original ()
 #                       plan skip_all unless the original is installed
 
@@ -27,7 +28,7 @@ use File::Temp ();
 use POSIX ();
 
 our @ISA    = ('Exporter');
-our @EXPORT = qw(use_ours drain run_original original_version original_perl
+our @EXPORT = qw(use_ours drain run_original run_ours original_version original_perl
                  skip_unless_original);
 
 # a loaded IO/AIO.pm counts as ours if it lives below some blib/ directory
@@ -95,7 +96,7 @@ sub original_perl {
 # run a perl program in the system perl with a clean environment: neither
 # PERL5LIB (prove -b puts blib there) nor PERL5OPT (-Mblib) may leak into it
 sub _run_perl {
-   my ($prog) = @_;
+   my ($prog, @switches) = @_;
 
    my $perl = original_perl ();
    return (undef, "$perl: not executable", -1)
@@ -114,7 +115,7 @@ sub _run_perl {
       open STDERR, ">", $err->filename
          or POSIX::_exit (126);
       open STDIN, "<", "/dev/null";
-      exec { $perl } $perl, "-e", $prog
+      exec { $perl } $perl, @switches, "-e", $prog
          or POSIX::_exit (127);
    }
 
@@ -168,6 +169,30 @@ sub run_original {
    );
 
    die "AIOTest::run_original: code failed (status $status): $stderr"
+      if $status;
+
+   $out
+}
+
+# the blib directories our IO::AIO was loaded from
+sub _our_blib {
+   my $pm = $INC{"IO/AIO.pm"};
+   (my $blib = $pm) =~ s{[/\\]lib[/\\]IO[/\\]AIO\.pm$}{};
+   ("-I$blib/lib", "-I$blib/arch")
+}
+
+sub run_ours {
+   my ($code) = @_;
+
+   local $ENV{AIOTEST_ORIGINAL_PERL} = $^X;
+   my ($out, $stderr, $status) = _run_perl (
+      "use IO::AIO;\n"
+    . "#line 1 \"run_ours\"\n"
+    . $code,
+      _our_blib ()
+   );
+
+   die "AIOTest::run_ours: code failed (status $status): $stderr"
       if $status;
 
    $out
