@@ -17,6 +17,7 @@ use File::Basename qw(basename dirname);
 use FindBin ();
 use Getopt::Long qw(GetOptions);
 use List::Util qw(max min sum);
+use Scalar::Util qw(looks_like_number);
 use Text::ParseWords qw(shellwords);
 
 my $BENCH_DIR = $FindBin::RealBin;
@@ -48,7 +49,7 @@ my %side = setup_sides();
 preflight_check(\%side);
 prepare_inputs(\@scenarios);
 
-my (%results, %units, @row_order, $failures);
+my (%results, %units, @row_order, %seen_row, $failures);
 $failures = 0;
 run_all(\@scenarios);
 print_table();
@@ -192,21 +193,22 @@ sub run_one {
         push @got, [$1, $2, $3] if $line =~ /^RESULT\s+(\S+)\s+(\S+)\s+(\S+)/;
     }
     $err //= 'no RESULT lines' unless @got;
+    $err //= "non-numeric RESULT value '$_->[1]'" for grep { !looks_like_number($_->[1]) } @got;
     $err //= 'no LOADED line (scenario must print $INC{IO/AIO.pm})'
         if $which ne 'floor' && !defined $loaded;
+    push @row_order, $key unless $seen_row{$key}++;
     if ($err) {
         print STDERR " FAILED: $err\n";
         $failures++;
         return;
     }
     check_loaded($which, $loaded) if $which ne 'floor';
-    push @row_order, $key unless $results{$key};
     for my $r (@got) {
         my ($metric, $value, $unit) = @$r;
         push @{ $results{$key}{$metric}{$which} }, $value;
         $units{$key}{$metric} //= $unit;
     }
-    print STDERR ' ', join(', ', map { "$_->[0]=$_->[1]$_->[2]" } @got), "\n";
+    print STDERR ' ', join(', ', map { "$_->[0]=$_->[1] $_->[2]" } @got), "\n";
 }
 
 # Runs a command (list form, no shell) with a time limit; returns
@@ -274,6 +276,7 @@ sub print_table {
     my @header = ('scenario', 'metric', 'unit', 'original', 'ours', 'ratio', 'sync floor', 'noise');
     my (@rows, @ratios);
     for my $key (grep { !m{/floor$} } @row_order) {
+        push @rows, [$key, '(all runs failed)', ('-') x 6] unless $results{$key};
         for my $metric (sort keys %{ $results{$key} }) {
             my $unit = $units{$key}{$metric};
             my $o = median(@{ $results{$key}{$metric}{orig} // [] });
