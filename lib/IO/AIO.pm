@@ -74,9 +74,298 @@ IO::AIO - asynchronous file and directory I/O, with a Rust engine
 =head1 DESCRIPTION
 
 A drop-in replacement for IO::AIO 4.80: the same functions, arguments,
-results and callback order, run by a pool of worker threads written in
-Rust.  Requests return at once; their callbacks run later, inside
-C<IO::AIO::poll_cb>, when your event loop sees C<IO::AIO::poll_fileno>
-become readable.
+prototypes, exports, results, C<$!> values and callback order, run by a
+pool of worker threads written in Rust.  Programs, AnyEvent::AIO,
+Coro::AIO and event-loop integrations written for IO::AIO work unchanged.
+
+Every C<aio_*> function queues a request and returns at once.  A worker
+thread executes it; the result then waits until your program calls
+C<IO::AIO::poll_cb>, which runs the request's callback with the result as
+arguments and C<$!> set to the request's error.  C<IO::AIO::poll_fileno>
+is readable exactly while results wait, so any event loop can drive the
+module:
+
+   use EV;
+   my $aio_w = EV::io IO::AIO::poll_fileno, EV::READ, \&IO::AIO::poll_cb;
+
+Without an event loop, C<IO::AIO::flush> waits for and handles everything
+outstanding.
+
+=head2 Request life cycle
+
+A request is I<ready> (queued), then I<executing> (a worker runs it), then
+I<pending> (its result waits for C<poll_cb>), then I<done> (its callback
+ran).  C<IO::AIO::nreqs>, C<nready>, C<npending> and C<nthreads> count
+requests in these states and running workers.
+
+In non-void context every C<aio_*> function returns an C<IO::AIO::REQ>
+object; in void context it returns nothing.
+
+=head1 REQUESTS
+
+The callback is always the last argument and may be omitted or C<undef>.
+Pathnames are byte strings; a string with characters above 255 croaks.
+
+=over 4
+
+=item aio_open $pathname, $flags, $mode, $callback->($fh)
+
+Opens a file like C<sysopen> and passes a Perl filehandle whose mode
+(C<< < >>, C<< > >> or C<< +< >>) follows C<$flags>, or nothing useful
+(C<undef>) with C<$!> set on failure.  Use the C<O_*> constants of
+C<Fcntl> or C<IO::AIO::O_*>.
+
+   aio_open "/var/log/app.log", IO::AIO::O_WRONLY | IO::AIO::O_APPEND, 0, sub {
+      my ($fh) = @_ or die "open: $!";
+      ...
+   };
+
+=item aio_close $fh, $callback->($status)
+
+Closes the descriptor behind C<$fh> in the background.  The descriptor
+number stays taken (by a dead pipe) until Perl closes C<$fh> itself, so it
+cannot be reused under a handle that still exists.  Passes 0 or -1.
+
+=item aio_seek $fh, $offset, $whence, $callback->($new_offset)
+
+C<sysseek> in the background; passes the new offset or -1.
+
+=item aio_read  $fh, $offset, $length, $data, $dataoffset, $callback->($retval)
+
+=item aio_write $fh, $offset, $length, $data, $dataoffset, $callback->($retval)
+
+Reads or writes C<$length> bytes at file offset C<$offset> (C<undef>:
+the current position, which then moves) into or from the scalar C<$data>,
+starting at C<$dataoffset> in the scalar (negative: counted from its end).
+C<aio_read> grows C<$data> as needed and cuts it after the bytes read;
+C<aio_write> with C<$length> C<undef> or beyond the scalar writes the rest
+of it.  Passes the number of bytes transferred, or -1.  While the request
+runs, C<$data> is read-only.
+
+   aio_read $fh, 0, 4096, my $buf, 0, sub {
+      $_[0] > 0 or die "read: $!";
+      print "got $_[0] bytes\n";
+   };
+
+=item aio_stat  $fh_or_path, $callback->($status)
+
+=item aio_lstat $fh_or_path, $callback->($status)
+
+C<stat> or C<lstat> in the background.  Passes 0 or -1, and fills Perl's
+stat cache, so the callback can use C<_>:
+
+   aio_stat $path, sub {
+      $_[0] and return warn "$path: $!";
+      printf "%s: %d bytes, mode %o\n", $path, -s _, (stat _)[2] & 07777;
+   };
+
+As with Perl's own functions, C<lstat _> dies after C<aio_stat>.
+
+=item aio_unlink $pathname, $callback->($status)
+
+=item aio_mkdir $pathname, $mode, $callback->($status)
+
+=item aio_rmdir $pathname, $callback->($status)
+
+C<unlink>, C<mkdir> and C<rmdir> in the background; pass 0 or -1.
+
+=item aio_readdir $pathname, $callback->($entries)
+
+Passes a reference to an array of the names in the directory (without
+C<.> and C<..>), or C<undef> on failure.
+
+=item aio_readdirx $pathname, $flags, $callback->($entries, $flags)
+
+Like C<aio_readdir>, with C<$flags> from C<IO::AIO::READDIR_*>:
+C<READDIR_DENTS> makes each entry C<[$name, $type, $inode]> with C<$type>
+one of C<IO::AIO::DT_*>; C<READDIR_DIRS_FIRST> puts likely directories
+first; C<READDIR_STAT_ORDER> orders entries for fast stat()ing.  The flags
+passed back include C<READDIR_FOUND_UNKNOWN> if some entry's type was
+unknown.
+
+=item aio_nop $callback->()
+
+Does nothing, but goes through the whole request cycle.
+
+=item IO::AIO::aio_busy $seconds, $callback->()
+
+Keeps a worker busy for C<$seconds> (for testing).
+
+=item aio_sync $callback->($status)
+
+C<sync> in the background.
+
+=item aio_group $callback->(...)
+
+Creates a group (an C<IO::AIO::GRP>, always returned): a request that
+completes when all requests added to it have completed; see L</GROUPS>.
+
+=back
+
+=head1 REQUEST OBJECTS
+
+=over 4
+
+=item $req->cancel
+
+Cancels the request: a request not yet executing never executes, and the
+callback of a cancelled request is never called.  Cancelling a group
+cancels its members.  Harmless on finished requests.
+
+=item $old = $req->cb ($callback)
+
+Replaces the callback, returns the previous one.
+
+=back
+
+=head1 GROUPS
+
+A group collects requests so that they can be waited for, or cancelled,
+as one.  The group's callback runs after the callbacks of all members.
+
+   my $grp = aio_group sub { print "all done\n" };
+   $grp->add (aio_stat $_) for @files;
+
+=over 4
+
+=item $grp->add (@requests)
+
+Adds requests (also other groups).  Croaks inside the group's own callback
+or for a group inside the added request (cycles).
+
+=item $grp->cancel_subs
+
+Cancels the members, not the group; also stops its feeder.
+
+=item $grp->result (@values)
+
+The arguments for the group's callback; also remembers C<$!>.
+
+=item $grp->errno ($errno)
+
+Sets the C<$!> the group's callback will see (default: the current C<$!>).
+
+=item $grp->limit ($n)
+
+=item $grp->feed ($callback->($grp))
+
+A feeder adds requests on demand: it is called whenever the group has
+fewer than C<limit> members outstanding (default limit 2 once a feeder is
+set, 0 pauses feeding), until one call adds nothing.
+
+   my @todo = @files;
+   my $grp = aio_group sub { print "all stat()ed\n" };
+   $grp->limit (16);
+   $grp->feed (sub {
+      my $file = shift @todo // return;
+      $_[0]->add (aio_stat $file);
+   });
+
+=back
+
+=head1 CONTROLLING THE ENGINE
+
+=over 4
+
+=item IO::AIO::poll_fileno
+
+The descriptor to watch for readability.
+
+=item IO::AIO::poll_cb
+
+Runs the callbacks of waiting results.  Returns 0 when all were handled,
+-1 (with C<$!> = EAGAIN) when C<max_poll_reqs> or C<max_poll_time> cut the
+round short.  If a callback dies, C<poll_cb> dies with its error after the
+request was cleaned up; later results stay queued for the next call.
+
+=item IO::AIO::poll_wait
+
+Waits until a result is pending (or nothing is outstanding).
+
+=item IO::AIO::poll
+
+C<poll_wait> then C<poll_cb>.
+
+=item IO::AIO::flush
+
+Waits for and handles every outstanding request.  Runs at program end.
+
+=item IO::AIO::max_poll_reqs $n, IO::AIO::max_poll_time $seconds
+
+Limit the work of one C<poll_cb> call (0: no limit), to keep a program
+responsive under load.
+
+=item IO::AIO::min_parallel $n, IO::AIO::max_parallel $n
+
+Raise or lower the limit on worker threads (default 4).  Threads start on
+demand.  C<max_parallel> waits until surplus threads have exited; 0 queues
+requests without running them.
+
+=item IO::AIO::max_idle $n, IO::AIO::idle_timeout $seconds
+
+Threads beyond C<max_idle> (default 4) that stay idle for C<idle_timeout>
+seconds (default 10) exit.
+
+=item IO::AIO::max_outstanding $n
+
+Makes C<poll_cb> block while more than C<$n> requests are outstanding.
+
+=item aioreq_pri $pri, aioreq_nice $delta
+
+Set the priority (-4..4, higher first, default 0) of the next request.
+C<aioreq_pri> returns the current value.
+
+=item IO::AIO::nreqs, nready, npending, nthreads
+
+The counters described in L</Request life cycle>.
+
+=item IO::AIO::reinit
+
+Makes the module usable in a forked child: the child starts with no
+outstanding requests and new threads.
+
+=back
+
+=head1 THE RUST ENGINE
+
+Requests wait in one FIFO per priority; worker threads take the highest
+first.  Results wait in a second priority queue until C<poll_cb> takes them
+in batches, with one lock per batch.  The descriptor is an eventfd (a pipe
+where eventfd is missing), written only when the result queue turns
+non-empty and drained when it turns empty.  A worker that runs out of work
+looks for more for about 50 microseconds before it sleeps, which saves a
+thread wake-up when requests come one at a time.  Panics inside the engine
+fail the request (C<EIO>) instead of the process.
+
+=head1 DIFFERENCES FROM IO::AIO 4.80
+
+Where the original crashes, corrupts memory or loses data, this module
+behaves safely instead:
+
+=over 4
+
+=item * A successful request's callback sees C<$!> = 0; the original leaves
+a stale error from the worker thread there.
+
+=item * C<aio_read> into a read-only scalar (including a string literal)
+croaks with C<Modification of a read-only value attempted>, as C<sysread>
+does; the original overwrites the constant.  A second C<aio_read> into a
+buffer that is still in flight croaks the same way.
+
+=item * A pathname containing a NUL byte fails with C<ENOENT>, as Perl's own
+file functions do, instead of being cut at the NUL.
+
+=item * Adding a group to itself or to a group inside it, or adding a request
+that belongs to another group, croaks; the original hangs or corrupts its
+bookkeeping.
+
+=item * Objects blessed into C<IO::AIO::REQ> by other code are treated as
+finished requests instead of being dereferenced.
+
+=back
+
+=head1 SEE ALSO
+
+L<AnyEvent::AIO>, L<Coro::AIO>, the original L<IO::AIO>.
 
 =cut
