@@ -30,8 +30,9 @@ use crate::ops::dir::Listing;
 use crate::pool::{Event, PollEnd, Pool};
 use crate::request::{At, Errno, ForeignBuf, Op, Output, Pri, Request, Target, Token};
 
-/// Opaque handle to a request (an `Arc<Request>` reference).
-pub struct AiorsReq(Arc<Request>);
+/// Opaque handle to a request: a pointer made by `Arc::into_raw`, owning
+/// one reference.
+pub type AiorsReq = Request;
 
 pub const AIORS_EVENT_DONE: c_int = 1;
 pub const AIORS_EVENT_FEED: c_int = 2;
@@ -70,9 +71,10 @@ unsafe fn pool_ref<'a>(pool: *mut Pool) -> Option<&'a mut Pool> {
 
 /// # Safety
 /// `req` must be null or come from an `aiors_submit_*` call and not be freed.
-unsafe fn req_ref<'a>(req: *const AiorsReq) -> Option<&'a Arc<Request>> {
-    // SAFETY: as documented above.
-    unsafe { req.as_ref() }.map(|r| &r.0)
+unsafe fn req_ref(req: *const AiorsReq) -> Option<std::mem::ManuallyDrop<Arc<Request>>> {
+    // SAFETY: as documented above, `req` owns a reference that outlives
+    // this call; ManuallyDrop keeps the count unchanged.
+    (!req.is_null()).then(|| std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(req) }))
 }
 
 /// Copies a byte string into a path; a NUL byte inside makes the request
@@ -90,7 +92,7 @@ unsafe fn path_at(dir: c_int, path: *const c_char, len: usize) -> Result<At, Err
 }
 
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
-    Box::into_raw(Box::new(AiorsReq(req)))
+    Arc::into_raw(req).cast_mut()
 }
 
 /// Submits `op`, or a request failing with `errno` if its arguments could
@@ -315,8 +317,8 @@ pub unsafe extern "C" fn aiors_result_dir_entry(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_req_free(req: *mut AiorsReq) {
     if !req.is_null() {
-        // SAFETY: the caller hands back ownership of the handle.
-        guard((), || drop(unsafe { Box::from_raw(req) }));
+        // SAFETY: the caller hands back the reference the handle owns.
+        guard((), || drop(unsafe { Arc::from_raw(req) }));
     }
 }
 
@@ -328,7 +330,7 @@ macro_rules! req_fn {
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $name(req: *const AiorsReq $(, $arg: $ty)*) -> $ret {
             // SAFETY: forwarded from the caller.
-            guard($fallback, || unsafe { req_ref(req) }.map_or($fallback, |$req| $body))
+            guard($fallback, || unsafe { req_ref(req) }.map_or($fallback, |$req| { let $req: &Request = &$req; $body }))
         }
     };
 }
@@ -362,7 +364,7 @@ pub unsafe extern "C" fn aiors_grp_add(grp: *const AiorsReq, member: *const Aior
         let (Some(grp), Some(member)) = (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) else {
             return AIORS_ADD_NOT_A_GROUP;
         };
-        match group::add(grp, member) {
+        match group::add(&grp, &member) {
             Ok(()) => AIORS_ADD_OK,
             Err(AddError::NotAGroup) => AIORS_ADD_NOT_A_GROUP,
             Err(AddError::GroupFinished) => AIORS_ADD_GROUP_FINISHED,

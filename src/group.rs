@@ -12,6 +12,7 @@
 //!
 //! Lock order: at most one request's `links` lock is held at a time.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::request::Request;
@@ -27,6 +28,10 @@ pub(crate) struct Links {
 impl Links {
     pub fn for_group() -> Links {
         Links { parent: None, group: Some(Box::default()) }
+    }
+
+    pub fn is_group(&self) -> bool {
+        self.group.is_some()
     }
 }
 
@@ -68,7 +73,7 @@ fn parent_of(req: &Request) -> Option<Arc<Request>> {
 }
 
 pub fn is_group(req: &Request) -> bool {
-    with_group(req, |_| ()).is_some()
+    req.is_group()
 }
 
 pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> {
@@ -113,11 +118,15 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
     })
     .ok_or(AddError::NotAGroup)?;
     member.links.lock().unwrap_or_else(|e| e.into_inner()).parent = Some((Arc::clone(group), slot));
+    member.in_group.store(true, Ordering::Relaxed);
     Ok(())
 }
 
 /// Removes a finished request from its group; returns the group.
 pub(crate) fn detach(member: &Request) -> Option<Arc<Request>> {
+    if !member.in_group.swap(false, Ordering::Relaxed) {
+        return None;
+    }
     let (group, slot) = member.links.lock().unwrap_or_else(|e| e.into_inner()).parent.take()?;
     with_group(&group, |state| {
         state.members[slot] = None;

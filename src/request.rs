@@ -121,13 +121,24 @@ pub struct Request {
     token: Token,
     pri: Pri,
     cancelled: AtomicBool,
+    is_group: bool,
+    /// Whether `links` names a parent group: lets the common case (no
+    /// group at all) skip the lock.
+    pub(crate) in_group: AtomicBool,
     /// Group membership and group state; touched only by the polling thread.
     pub(crate) links: Mutex<Links>,
 }
 
 impl Request {
     pub(crate) fn new(token: Token, pri: Pri, links: Links) -> Arc<Request> {
-        Arc::new(Request { token, pri, cancelled: AtomicBool::new(false), links: Mutex::new(links) })
+        Arc::new(Request {
+            token,
+            pri,
+            cancelled: AtomicBool::new(false),
+            is_group: links.is_group(),
+            in_group: AtomicBool::new(false),
+            links: Mutex::new(links),
+        })
     }
 
     pub fn token(&self) -> Token {
@@ -136,6 +147,10 @@ impl Request {
 
     pub fn pri(&self) -> Pri {
         self.pri
+    }
+
+    pub fn is_group(&self) -> bool {
+        self.is_group
     }
 
     pub fn is_cancelled(&self) -> bool {

@@ -313,7 +313,7 @@ static void
 push_results (pTHX_ aio_req *req, const aiors_event *ev)
 {
   dSP;
-  SV *result = sv_2mortal (newSViv (ev->result));
+#define RESULT_SV sv_2mortal (newSViv (ev->result))
 
   switch (req->kind)
     {
@@ -334,7 +334,7 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
           if (st)
             PL_statcache = *st;
 
-          XPUSHs (result);
+          XPUSHs (RESULT_SV);
         }
         break;
 
@@ -346,7 +346,7 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
           *SvEND (buf) = 0;
           SvPOK_only (buf);
           SvSETMAGIC (buf);
-          XPUSHs (result);
+          XPUSHs (RESULT_SV);
         }
         break;
 
@@ -379,9 +379,10 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
 
       case RESULT_INT:
       default:
-        XPUSHs (result);
+        XPUSHs (RESULT_SV);
         break;
     }
+#undef RESULT_SV
 
   PUTBACK;
 }
