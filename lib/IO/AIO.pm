@@ -3,6 +3,7 @@ package IO::AIO;
 use strict;
 no warnings;
 
+use Errno ();
 use Exporter ();
 
 BEGIN {
@@ -44,6 +45,314 @@ BEGIN {
 
    require XSLoader;
    XSLoader::load ("IO::AIO", $VERSION);
+}
+
+#############################################################################
+# Composite requests: plain Perl on top of the primitive requests.  Each one
+# returns an aio_group, so cancelling it cancels the whole operation, and
+# hands the caller's aioreq_pri to every request it submits.  Primitives
+# that another file provides are called with parentheses, so this compiles
+# whether or not they are already defined.
+
+# aio_scandir: split the entries of a directory into real directories and
+# everything else.  Types reported by readdir are trusted; entries of
+# unknown type are lstat'ed, likely directories first and in inode order,
+# at most $maxreq at a time, until the link count says every subdirectory
+# has been found.
+sub aio_scandir($$;$) {
+   my ($path, $maxreq, $cb) = @_;
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   $maxreq = 4 if $maxreq <= 0;
+
+   aioreq_pri $pri;
+   $grp->add (aio_stat ($path, sub {
+      return $grp->result if $_[0];
+
+      my $now    = time;
+      my $before = join ":", (stat _)[0, 1, 3, 7, 9];
+
+      aioreq_pri $pri;
+      $grp->add (aio_readdirx ($path, READDIR_DIRS_FIRST | READDIR_DENTS, sub {
+         # on error, the entries are undef (the flags are still passed)
+         my $dents = shift
+            or return $grp->result;
+
+         my (@dirs, @nondirs, @unknown);
+
+         for (@$dents) {
+            my ($name, $type) = @$_;
+
+            if ($type == DT_DIR) {
+               push @dirs, $name;
+            } elsif ($type == DT_UNKNOWN) {
+               push @unknown, $name;
+            } else {
+               push @nondirs, $name;
+            }
+         }
+
+         return $grp->result (\@dirs, \@nondirs)
+            unless @unknown;
+
+         # some types are unknown: find out how many subdirectories are
+         # left to find, if the link count can be trusted
+         aioreq_pri $pri;
+         $grp->add (aio_stat ($path, sub {
+            my @st    = $_[0] ? () : stat _;
+            my $after = join ":", @st[0, 1, 3, 7, 9];
+
+            # -1: unknown, classify every entry
+            my $left = -1;
+
+            if ($before eq $after && $st[9] != $now && $st[3] >= 2) {
+               $left = $st[3] - 2 - @dirs;
+               $left = -1 if $left < 0;
+            }
+
+            my %isdir;
+            my @todo = $left ? @unknown : ();
+
+            my $done = sub {
+               for (@unknown) {
+                  if ($isdir{$_}) {
+                     push @dirs, $_;
+                  } else {
+                     push @nondirs, $_;
+                  }
+               }
+
+               $grp->result (\@dirs, \@nondirs);
+            };
+
+            return $done->()
+               unless @todo;
+
+            aioreq_pri $pri;
+            my $statgrp = aio_group $done;
+            $grp->add ($statgrp);
+
+            $statgrp->limit ($maxreq);
+            $statgrp->feed (sub {
+               @todo or return;
+               my $name = shift @todo;
+
+               aioreq_pri $pri;
+               $statgrp->add (aio_lstat ("$path/$name", sub {
+                  # an entry that vanished counts as a non-directory
+                  return if $_[0] || !-d _;
+
+                  $isdir{$name} = 1;
+
+                  # all subdirectories found: the rest are non-directories
+                  @todo = ()
+                     unless --$left;
+               }));
+            });
+         }));
+      }));
+   }));
+
+   $grp
+}
+
+# aio_rmtree: delete $path and everything below it; the status is that of
+# the final rmdir.  Unlike IO::AIO 4.80, a $path that is not a directory
+# (in particular a symlink to one) is never descended into: it fails with
+# ENOTDIR without touching anything.
+sub aio_rmtree($;$) {
+   my ($path, $cb) = @_;
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   aioreq_pri $pri;
+   $grp->add (aio_lstat ($path, sub {
+      return $grp->result (-1)
+         if $_[0];
+
+      unless (-d _) {
+         $! = Errno::ENOTDIR ();
+         return $grp->result (-1);
+      }
+
+      aioreq_pri $pri;
+      $grp->add (aio_scandir ($path, 0, sub {
+         my ($dirs, $nondirs) = @_;
+
+         # if the scan failed, the rmdir still runs and reports why
+         aioreq_pri $pri;
+         my $subgrp = aio_group sub {
+            aioreq_pri $pri;
+            $grp->add (aio_rmdir ($path, sub {
+               $grp->result ($_[0]);
+            }));
+         };
+         $grp->add ($subgrp);
+
+         for (@{ $dirs || [] }) {
+            aioreq_pri $pri;
+            $subgrp->add (aio_rmtree ("$path/$_"));
+         }
+
+         for (@{ $nondirs || [] }) {
+            aioreq_pri $pri;
+            $subgrp->add (aio_unlink ("$path/$_"));
+         }
+      }));
+   }));
+
+   $grp
+}
+
+# aio_load: read the whole file into $data (aliased); status as aio_read.
+sub aio_load($$;$) {
+   my ($path, undef, $cb) = @_;
+   my $data = \$_[1];
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   aioreq_pri $pri;
+   $grp->add (aio_open ($path, O_RDONLY, 0, sub {
+      my $fh = shift
+         or return $grp->result (-1);
+
+      aioreq_pri $pri;
+      $grp->add (aio_stat ($fh, sub {
+         return $grp->result (-1)
+            if $_[0];
+
+         aioreq_pri $pri;
+         $grp->add (aio_read ($fh, 0, -s _, $$data, 0, sub {
+            $grp->result ($_[0]);
+         }));
+      }));
+   }));
+
+   $grp
+}
+
+# aio_copy: copy a file's contents with sendfile into a new (or truncated)
+# $dst created with mode 0200, then restore atime/mtime, mode and owner, in
+# that order, ignoring errors there.  If the contents could not be copied,
+# $dst is unlinked again.
+sub aio_copy($$;$) {
+   my ($src, $dst, $cb) = @_;
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   aioreq_pri $pri;
+   $grp->add (aio_open ($src, O_RDONLY, 0, sub {
+      my $in = shift
+         or return $grp->result (-1);
+
+      aioreq_pri $pri;
+      $grp->add (aio_stat ($in, sub {
+         return $grp->result (-1)
+            if $_[0];
+
+         my ($mode, $uid, $gid, $size, $atime, $mtime) = (stat _)[2, 4, 5, 7, 8, 9];
+
+         aioreq_pri $pri;
+         $grp->add (aio_open ($dst, O_CREAT | O_WRONLY | O_TRUNC, 0200, sub {
+            my $out = shift
+               or return $grp->result (-1);
+
+            aioreq_pri $pri;
+            $grp->add (aio_sendfile ($out, $in, 0, $size, sub {
+               if ($_[0] != $size) {
+                  $grp->result (-1);
+                  close $in;
+                  close $out;
+
+                  aioreq_pri $pri;
+                  $grp->add (aio_unlink ($dst));
+                  return;
+               }
+
+               $grp->result (0);
+               close $in;
+
+               my $owner = sub {
+                  aioreq_pri $pri;
+                  $grp->add (aio_chmod ($out, $mode & 07777, sub {
+                     aioreq_pri $pri;
+                     $grp->add (aio_chown ($out, $uid, $gid, sub {
+                        aioreq_pri $pri;
+                        $grp->add (aio_close ($out));
+                     }));
+                  }));
+               };
+
+               aioreq_pri $pri;
+               $grp->add (aio_utime ($out, $atime, $mtime, sub {
+                  if ($_[0] < 0 && $! == ENOSYS) {
+                     # no futimes: by name then
+                     aioreq_pri $pri;
+                     $grp->add (aio_utime ($dst, $atime, $mtime, $owner));
+                  } else {
+                     $owner->();
+                  }
+               }));
+            }));
+         }));
+      }));
+   }));
+
+   $grp
+}
+
+# aio_move: rename, or copy and unlink when rename says EXDEV.
+sub aio_move($$;$) {
+   my ($src, $dst, $cb) = @_;
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   aioreq_pri $pri;
+   $grp->add (aio_rename ($src, $dst, sub {
+      return $grp->result ($_[0])
+         unless $_[0] && $! == EXDEV;
+
+      aioreq_pri $pri;
+      $grp->add (aio_copy ($src, $dst, sub {
+         $grp->result ($_[0]);
+         return if $_[0];
+
+         aioreq_pri $pri;
+         $grp->add (aio_unlink ($src));
+      }));
+   }));
+
+   $grp
+}
+
+# aio_pathsync: open $path read-only, fsync it, close it.
+sub aio_pathsync($;$) {
+   my ($path, $cb) = @_;
+
+   my $pri = aioreq_pri;
+   my $grp = aio_group $cb;
+
+   aioreq_pri $pri;
+   $grp->add (aio_open ($path, O_RDONLY, 0, sub {
+      my $fh = shift
+         or return $grp->result (-1);
+
+      aioreq_pri $pri;
+      $grp->add (aio_fsync ($fh, sub {
+         $grp->result ($_[0]);
+
+         aioreq_pri $pri;
+         $grp->add (aio_close ($fh));
+      }));
+   }));
+
+   $grp
 }
 
 # Results still outstanding at exit are delivered, as with IO::AIO.
