@@ -10,13 +10,13 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AIOTest;
+use AIOWrap;
 BEGIN { use_ours () }
 
 use Test::More;
 use File::Temp ();
 use POSIX ();
 use Errno ();
-use Scalar::Util ();
 
 my $tmp  = File::Temp->newdir ("aio-scandir-XXXXXX", TMPDIR => 1);
 my $root = "$tmp/tree";
@@ -51,13 +51,6 @@ touch "$flat/file$_" for 1 .. 5;
 my $past = time - 3600;
 utime $past, $past, $_ or die for $root, $many, $flat;
 
-sub errname {
-   my ($errno) = @_;
-   local $! = $errno;
-   my ($name) = grep $!{$_}, sort keys %!;
-   defined $name ? $name : "errno $errno"
-}
-
 # runs aio_scandir to completion: (called?, \@dirs, \@nondirs, errno name)
 sub scandir {
    my ($path, $maxreq) = @_;
@@ -76,26 +69,6 @@ sub scandir {
    @res
       ? ($called, [sort @{ $res[0] }], [sort @{ $res[1] }], undef, $res[0], $res[1])
       : ($called, undef, undef, $err)
-}
-
-# replaces IO::AIO::$name for the rest of the enclosing scope's dynamic
-# extent; $wrap gets the original and the arguments
-sub wrap {
-   my ($name, $wrap) = @_;
-   no strict 'refs';
-   my $orig = \&{"IO::AIO::$name"};
-   my $new  = sub { $wrap->($orig, @_) };
-   Scalar::Util::set_prototype (\&$new, prototype $orig);
-   no warnings;
-   *{"IO::AIO::$name"} = $new;
-   $orig
-}
-
-sub restore {
-   my ($name, $orig) = @_;
-   no strict 'refs';
-   no warnings;
-   *{"IO::AIO::$name"} = $orig;
 }
 
 # --- plain results -------------------------------------------------------
@@ -149,7 +122,7 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
 sub with_unknown_types {
    my ($reverse, $code) = @_;
 
-   my $orig = wrap aio_readdirx => sub {
+   my $guard = wrap_aio aio_readdirx => sub {
       my ($orig, $path, $flags, $cb) = @_;
       $orig->($path, $flags, sub {
          my ($entries, $rflags) = @_;
@@ -162,10 +135,7 @@ sub with_unknown_types {
       })
    };
 
-   my @r = eval { $code->() };
-   my $err = $@;
-   restore aio_readdirx => $orig;
-   die $err if $err;
+   my @r = $code->();
    wantarray ? @r : $r[0]
 }
 
@@ -174,17 +144,14 @@ sub count_lstats {
    my ($code) = @_;
 
    my ($n, $out, $max) = (0, 0, 0);
-   my $orig = wrap aio_lstat => sub {
+   my $guard = wrap_aio aio_lstat => sub {
       my ($orig, $path, $cb) = @_;
       ++$n;
       $max = $out if ++$out > $max;
       $orig->($path, sub { --$out; $cb->(@_) })
    };
 
-   my @r = eval { $code->() };
-   my $err = $@;
-   restore aio_lstat => $orig;
-   die $err if $err;
+   my @r = $code->();
    ($n, $max, @r)
 }
 
@@ -227,13 +194,13 @@ SKIP: {
 
 {
    my @pri;
-   my %orig = map {
+   my @guards = map {
       my $name = $_;
-      ($name => wrap $name => sub {
+      wrap_aio $name => sub {
          my $orig = shift;
          push @pri, "$name:" . IO::AIO::aioreq_pri ();
          $orig->(@_)
-      })
+      }
    } qw(aio_stat aio_lstat aio_readdirx aio_group);
 
    with_unknown_types (1, sub {
@@ -242,7 +209,7 @@ SKIP: {
    });
    my $after = aioreq_pri;
 
-   restore $_ => $orig{$_} for keys %orig;
+   @guards = ();
 
    ok scalar (grep /^aio_lstat/, @pri), "lstat requests were made";
    is_deeply [grep !/:3$/, @pri], [], "every sub-request was submitted with priority 3";
@@ -261,7 +228,7 @@ SKIP: {
 
    # cancelled while the per-entry lstats run
    my $lstats = 0;
-   my $orig = wrap aio_lstat => sub {
+   my $guard = wrap_aio aio_lstat => sub {
       my $orig = shift;
       $grp->cancel if ++$lstats == 2;
       $orig->(@_)
@@ -270,7 +237,7 @@ SKIP: {
       $grp = aio_scandir $many, 1, sub { $called++ };
       drain;
    });
-   restore aio_lstat => $orig;
+   undef $guard;
    is $called, 0, "cancelled during the lstat phase: no callback";
    is $lstats, 2, "cancelled during the lstat phase: no lstat after the cancel";
 }
