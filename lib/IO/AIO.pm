@@ -160,16 +160,18 @@ sub aio_scandir($$;$) {
 
 # aio_rmtree: delete $path and everything below it; the status is that of
 # the final rmdir.  Unlike IO::AIO 4.80, a $path that is not a directory
-# (in particular a symlink to one) is never descended into: it fails with
-# ENOTDIR without touching anything.
+# (in particular a symlink to one, also when written with a trailing slash)
+# is never descended into: it fails with ENOTDIR without touching anything.
 sub aio_rmtree($;$) {
    my ($path, $cb) = @_;
 
    my $pri = aioreq_pri;
    my $grp = aio_group $cb;
 
+   (my $self = $path) =~ s{(?<=[^/])/+\z}{};
+
    aioreq_pri $pri;
-   $grp->add (aio_lstat ($path, sub {
+   $grp->add (aio_lstat ($self, sub {
       return $grp->result (-1)
          if $_[0];
 
