@@ -105,6 +105,23 @@ for my $maxreq (1, 2, 100, -3) {
    chdir $cwd or die;
 }
 
+# relative to a working directory object
+SKIP: {
+   skip "needs aio_wd", 7
+      unless defined &IO::AIO::aio_wd;
+
+   my $wd;
+   aio_wd $tmp, sub { $wd = shift };
+   drain;
+   ok $wd, "aio_wd $tmp";
+
+   my ($called, $dirs, $nondirs) = scandir ([$wd, "tree"], 0);
+   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "[\$wd, tree]";
+
+   ($called, $dirs, $nondirs) = with_unknown_types (1, sub { scandir ([$wd, "tree"], 0) });
+   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "[\$wd, tree], types unknown";
+}
+
 # --- errors: the callback gets no arguments and $! -------------------------
 
 for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"],

@@ -101,6 +101,22 @@ sub rmtree {
    ok !-e "$tmp/rel", "relative tree is gone";
 }
 
+# relative to a working directory object
+SKIP: {
+   skip "needs aio_wd", 4
+      unless defined &IO::AIO::aio_wd;
+
+   my $wd;
+   aio_wd $tmp, sub { $wd = shift };
+   drain;
+   ok $wd, "aio_wd $tmp";
+
+   make_tree ("$tmp/wd-tree");
+   my (undef, $status) = rmtree ([$wd, "wd-tree"]);
+   is $status, 0, "[\$wd, wd-tree]: status 0";
+   ok !-e "$tmp/wd-tree", "[\$wd, wd-tree]: gone";
+}
+
 # --- failure ---------------------------------------------------------------
 
 {

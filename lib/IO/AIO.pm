@@ -54,6 +54,20 @@ BEGIN {
 # that another file provides are called with parentheses, so this compiles
 # whether or not they are already defined.
 
+# the path of entry $name in directory $dir, where $dir may also be given
+# relative to a working directory object, as [$wd, $path] or as $wd
+sub _entry_path {
+   my ($dir, $name) = @_;
+
+   return [$dir->[0], "$dir->[1]/$name"]
+      if ref $dir eq "ARRAY";
+
+   return [$dir, $name]
+      if ref $dir && UNIVERSAL::isa ($dir, "IO::AIO::WD");
+
+   "$dir/$name"
+}
+
 # aio_scandir: split the entries of a directory into real directories and
 # everything else.  Types reported by readdir are trusted; entries of
 # unknown type are lstat'ed, likely directories first and in inode order,
@@ -140,7 +154,7 @@ sub aio_scandir($$;$) {
                my $name = shift @todo;
 
                aioreq_pri $pri;
-               $statgrp->add (aio_lstat ("$path/$name", sub {
+               $statgrp->add (aio_lstat (_entry_path ($path, $name), sub {
                   # an entry that vanished counts as a non-directory
                   return if $_[0] || !-d _;
 
@@ -168,7 +182,9 @@ sub aio_rmtree($;$) {
    my $pri = aioreq_pri;
    my $grp = aio_group $cb;
 
-   (my $self = $path) =~ s{(?<=[^/])/+\z}{};
+   my $self = $path;
+   $self =~ s{(?<=[^/])/+\z}{}
+      unless ref $self;
 
    aioreq_pri $pri;
    $grp->add (aio_lstat ($self, sub {
@@ -196,12 +212,12 @@ sub aio_rmtree($;$) {
 
          for (@{ $dirs || [] }) {
             aioreq_pri $pri;
-            $subgrp->add (aio_rmtree ("$path/$_"));
+            $subgrp->add (aio_rmtree (_entry_path ($path, $_)));
          }
 
          for (@{ $nondirs || [] }) {
             aioreq_pri $pri;
-            $subgrp->add (aio_unlink ("$path/$_"));
+            $subgrp->add (aio_unlink (_entry_path ($path, $_)));
          }
       }));
    }));
