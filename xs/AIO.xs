@@ -18,6 +18,7 @@
 #include "aiors.h"
 #include "constants.h"
 #include "mmap.h"
+#include "helpers.h"
 
 #define READDIR_DENTS 0x01 /* IO::AIO::READDIR_DENTS */
 
