@@ -109,6 +109,8 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         if (SvPOK (arg) || !SvNIOK (arg))
           {
             sv_force_normal_flags (arg, 0);
+            if (!SvOK (arg))
+              sv_setpvs (arg, "");
             buf = SvPVbyte_force (arg, len);
             if (len < 256)
               {

@@ -26,7 +26,6 @@ typedef int aio_rfd;                        /* a readable descriptor */
 typedef int aio_wfd;                        /* a writable descriptor */
 typedef const char *octet_string;           /* a byte string */
 typedef const char *octet_string_ornull;    /* a byte string, or NULL for undef */
-typedef IV aio_iv_required;                 /* an IV that may follow optional arguments */
 
 /* Seconds as an NV into a timespec, and back. */
 static struct timespec

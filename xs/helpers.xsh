@@ -81,14 +81,20 @@ mremap (SV *scalar, STRLEN new_length, int flags = MREMAP_MAYMOVE, IV new_addres
 }
 
 int
-madvise (SV *scalar, IV offset = 0, SV *length = &PL_sv_undef, aio_iv_required advice_or_prot)
+madvise (SV *scalar, IV offset = 0, SV *length = &PL_sv_undef, IV advice_or_prot)
 	ALIAS:
            mprotect = 1
 	CODE:
 {
         size_t len;
-        void *addr = mem_range (aTHX_ scalar, offset, length, &len);
+        void *addr;
 
+        /* xsubpp leaves a mandatory argument after optional ones unset */
+        if (items < 4)
+          croak_xs_usage (cv, "scalar, offset= 0, length= &PL_sv_undef, advice_or_prot");
+        advice_or_prot = SvIV (ST (3));
+
+        addr = mem_range (aTHX_ scalar, offset, length, &len);
         page_align (&addr, &len);
         /* posix_madvise returns the error number, mprotect -1 and errno */
         RETVAL = ix ? mprotect (addr, len, advice_or_prot)
