@@ -275,6 +275,24 @@ SKIP: {
    is_deeply [IO::AIO::major ($dev), IO::AIO::minor ($dev)], [259, 70000], "major/minor of a large device number";
 }
 
+# ---- statx ---------------------------------------------------------------
+
+{
+   my @st = stat "$dir/in";
+   is IO::AIO::statx ("$dir/in", 0, IO::AIO::STATX_ALL), 0, "statx";
+   is IO::AIO::stx_size, $st[7], "stx_size";
+   is IO::AIO::stx_ino, $st[1], "stx_ino";
+   is IO::AIO::stx_mode, $st[2], "stx_mode";
+   is IO::AIO::stx_nlink, $st[3], "stx_nlink";
+   is IO::AIO::stx_uid, $st[4], "stx_uid";
+   is IO::AIO::stx_mtimesec, $st[9], "stx_mtimesec";
+   is int IO::AIO::stx_mtime, $st[9], "stx_mtime";
+   ok IO::AIO::stx_mask & IO::AIO::STATX_SIZE, "stx_mask";
+   is IO::AIO::makedev (IO::AIO::stx_dev_major, IO::AIO::stx_dev_minor), $st[0], "stx_dev_major/minor";
+   is IO::AIO::statx ("$dir/missing", 0, IO::AIO::STATX_ALL), -1, "statx of a missing file fails";
+   errno_is ENOENT, "statx";
+}
+
 # ---- mlockall, munlockall ------------------------------------------------
 
 is IO::AIO::mlockall (0), -1, "mlockall 0 fails";

@@ -122,3 +122,28 @@ raise_fdlimit (rlim_t want)
   errno = EPERM;
   return -1;
 }
+
+/* The result of the last IO::AIO::statx, read by the stx_* accessors. */
+static struct statx last_statx;
+
+#define STX_AT(offset, type) (*(const type *)((const char *)&last_statx + (offset)))
+
+/* ALIAS values of the stx_* accessors: where each field is */
+#define STX_OFF_atime            offsetof (struct statx, stx_atime)
+#define STX_OFF_attributes       offsetof (struct statx, stx_attributes)
+#define STX_OFF_attributes_mask  offsetof (struct statx, stx_attributes_mask)
+#define STX_OFF_blksize          offsetof (struct statx, stx_blksize)
+#define STX_OFF_blocks           offsetof (struct statx, stx_blocks)
+#define STX_OFF_btime            offsetof (struct statx, stx_btime)
+#define STX_OFF_ctime            offsetof (struct statx, stx_ctime)
+#define STX_OFF_dev_major        offsetof (struct statx, stx_dev_major)
+#define STX_OFF_dev_minor        offsetof (struct statx, stx_dev_minor)
+#define STX_OFF_gid              offsetof (struct statx, stx_gid)
+#define STX_OFF_ino              offsetof (struct statx, stx_ino)
+#define STX_OFF_mask             offsetof (struct statx, stx_mask)
+#define STX_OFF_mtime            offsetof (struct statx, stx_mtime)
+#define STX_OFF_nlink            offsetof (struct statx, stx_nlink)
+#define STX_OFF_rdev_major       offsetof (struct statx, stx_rdev_major)
+#define STX_OFF_rdev_minor       offsetof (struct statx, stx_rdev_minor)
+#define STX_OFF_size             offsetof (struct statx, stx_size)
+#define STX_OFF_uid              offsetof (struct statx, stx_uid)

@@ -401,6 +401,97 @@ min_fdlimit (UV limit = 0x7fffffffU)
           XSRETURN_UNDEF;
         XSRETURN_YES;
 
+int
+statx (SV8 *pathname, int flags, UV mask)
+	CODE:
+{
+        STRLEN len;
+        const char *path = path_of (aTHX_ pathname, &len);
+
+        RETVAL = statx (AT_FDCWD, path, flags, mask & STATX_ALL, &last_statx);
+}
+	OUTPUT:
+        RETVAL
+
+U32
+stx_mode ()
+	PROTOTYPE:
+	CODE:
+        RETVAL = last_statx.stx_mode;
+	OUTPUT:
+        RETVAL
+
+U32
+stx_mask ()
+	PROTOTYPE:
+	ALIAS:
+           stx_mask       = STX_OFF_mask
+           stx_blksize    = STX_OFF_blksize
+           stx_nlink      = STX_OFF_nlink
+           stx_uid        = STX_OFF_uid
+           stx_gid        = STX_OFF_gid
+           stx_rdev_major = STX_OFF_rdev_major
+           stx_rdev_minor = STX_OFF_rdev_minor
+           stx_dev_major  = STX_OFF_dev_major
+           stx_dev_minor  = STX_OFF_dev_minor
+	CODE:
+        RETVAL = STX_AT (ix, uint32_t);
+	OUTPUT:
+        RETVAL
+
+UV
+stx_attributes ()
+	PROTOTYPE:
+	ALIAS:
+           stx_attributes      = STX_OFF_attributes
+           stx_ino             = STX_OFF_ino
+           stx_size            = STX_OFF_size
+           stx_blocks          = STX_OFF_blocks
+           stx_attributes_mask = STX_OFF_attributes_mask
+	CODE:
+        RETVAL = STX_AT (ix, uint64_t);
+	OUTPUT:
+        RETVAL
+
+NV
+stx_atime ()
+	PROTOTYPE:
+	ALIAS:
+           stx_atime = STX_OFF_atime
+           stx_btime = STX_OFF_btime
+           stx_ctime = STX_OFF_ctime
+           stx_mtime = STX_OFF_mtime
+	CODE:
+        RETVAL = STX_AT (ix, struct statx_timestamp).tv_sec + 1e-9 * STX_AT (ix, struct statx_timestamp).tv_nsec;
+	OUTPUT:
+        RETVAL
+
+IV
+stx_atimesec ()
+	PROTOTYPE:
+	ALIAS:
+           stx_atimesec = STX_OFF_atime
+           stx_btimesec = STX_OFF_btime
+           stx_ctimesec = STX_OFF_ctime
+           stx_mtimesec = STX_OFF_mtime
+	CODE:
+        RETVAL = STX_AT (ix, struct statx_timestamp).tv_sec;
+	OUTPUT:
+        RETVAL
+
+U32
+stx_atimensec ()
+	PROTOTYPE:
+	ALIAS:
+           stx_atimensec = STX_OFF_atime
+           stx_btimensec = STX_OFF_btime
+           stx_ctimensec = STX_OFF_ctime
+           stx_mtimensec = STX_OFF_mtime
+	CODE:
+        RETVAL = STX_AT (ix, struct statx_timestamp).tv_nsec;
+	OUTPUT:
+        RETVAL
+
 MODULE = IO::AIO                PACKAGE = IO::AIO
 
 PROTOTYPES: ENABLE
