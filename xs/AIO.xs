@@ -396,7 +396,7 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
             ptrdiff_t count = aiors_result_extents (pool, &ext), i;
 
             if (count < 0)
-              XPUSHs (result);
+              XPUSHs (RESULT_SV);
             else
               {
                 AV *av = newAV ();
@@ -440,7 +440,7 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
 
             SvSETMAGIC (buf);
           }
-        XPUSHs (result);
+        XPUSHs (RESULT_SV);
         break;
 
       case RESULT_INT:
