@@ -99,7 +99,40 @@ pub enum Op {
     Mkdir { path: At, mode: u32 },
     Rmdir { path: At },
     Readdir { path: At, flags: u32 },
+    // ---- descriptor, sync and memory requests (ops/files.rs) ----
+    /// Copies `len` bytes from `in_fd` at `offset` to `out_fd`'s position.
+    Sendfile { out_fd: RawFd, in_fd: RawFd, offset: i64, len: usize },
+    Readahead { fd: RawFd, offset: i64, len: usize },
+    Fallocate { fd: RawFd, mode: i32, offset: i64, len: usize },
+    /// `count` None: all extents of the range; Some(0): only their number.
+    Fiemap { fd: RawFd, start: u64, len: u64, flags: u32, count: Option<u32> },
+    Fcntl { fd: RawFd, cmd: i32, arg: CtlArg },
+    Ioctl { fd: RawFd, request: u64, arg: CtlArg },
+    Fsync { fd: RawFd },
+    Fdatasync { fd: RawFd },
+    Syncfs { fd: RawFd },
+    SyncFileRange { fd: RawFd, offset: i64, nbytes: usize, flags: u32 },
+    /// Reads a file into `buf`, or into a new buffer of the file's
+    /// (remaining) size when `buf` is None; a negative `offset` counts
+    /// from the end.
+    Slurp { path: At, offset: i64, len: usize, buf: Option<ForeignBuf> },
+    Msync { mem: ForeignBuf, flags: i32 },
+    /// Reads (or, with `modify`, rewrites) one byte of every page.
+    Mtouch { mem: ForeignBuf, modify: bool },
+    Mlock { mem: ForeignBuf },
+    Mlockall { flags: i32 },
 }
+
+/// The third argument of `aio_fcntl` / `aio_ioctl`: a plain integer, or
+/// a pinned scalar buffer the kernel may read and write.
+#[derive(Debug)]
+pub enum CtlArg {
+    Int(isize),
+    Buf(ForeignBuf),
+}
+
+/// One `struct fiemap_extent`: logical, physical, length, flags.
+pub type Extent = [u64; 4];
 
 /// A successful request's result.
 #[derive(Debug)]
@@ -110,6 +143,21 @@ pub enum Output {
     Fd(OwnedFd),
     Stat(Box<libc::stat>),
     Dir(crate::ops::dir::Listing),
+    /// `aio_fiemap`'s extents.
+    Extents(Vec<Extent>),
+    /// Bytes read into a buffer of the engine's own (`aio_slurp`).
+    Data(Vec<u8>),
+}
+
+impl Output {
+    /// The integer a callback sees as the request's result.
+    pub fn value(&self) -> i64 {
+        match self {
+            Output::Int(value) => *value,
+            Output::Data(data) => data.len() as i64,
+            _ => 0,
+        }
+    }
 }
 
 pub type Outcome = Result<Output, Errno>;

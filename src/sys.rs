@@ -153,3 +153,130 @@ pub fn own_fd(fd: RawFd) -> std::os::fd::OwnedFd {
     // SAFETY: `fd` was just opened by us and is owned by nobody else.
     unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }
 }
+
+// ---- descriptor, sync and memory requests (ops/files.rs) ----
+
+pub fn sendfile(out_fd: RawFd, in_fd: RawFd, offset: &mut i64, count: usize) -> Result<i64, Errno> {
+    // SAFETY: `offset` is a valid, exclusive pointer to an off_t for the call.
+    retry(|| unsafe { libc::sendfile(out_fd, in_fd, offset, count) } as i64)
+}
+
+/// pread(2) into a slice we own.
+pub fn pread_into(fd: RawFd, bytes: &mut [u8], offset: i64) -> Result<i64, Errno> {
+    // SAFETY: the pointer and length describe the live slice `bytes`.
+    retry(|| unsafe { libc::pread(fd, bytes.as_mut_ptr().cast(), bytes.len(), offset) } as i64)
+}
+
+/// pread(2) into foreign memory, `skip` bytes into it.
+pub fn pread_buf(fd: RawFd, buf: &ForeignBuf, skip: usize, offset: i64) -> Result<i64, Errno> {
+    let skip = skip.min(buf.len);
+    // SAFETY: the glue pins `buf` (valid for `len` writable bytes) for the
+    // life of the request; `skip <= len` keeps the range inside it.
+    retry(|| unsafe { libc::pread(fd, buf.ptr.add(skip).cast(), buf.len - skip, offset) } as i64)
+}
+
+pub fn readahead(fd: RawFd, offset: i64, len: usize) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::readahead(fd, offset, len) } as i64)
+}
+
+pub fn fallocate(fd: RawFd, mode: i32, offset: i64, len: usize) -> Result<i64, Errno> {
+    let len = i64::try_from(len).map_err(|_| Errno(libc::EFBIG))?;
+    // SAFETY: plain syscall without pointers.
+    retry(|| unsafe { libc::fallocate(fd, mode, offset, len) }.into())
+}
+
+/// `FS_IOC_FIEMAP` = _IOWR('f', 11, struct fiemap) (a 32-byte header).
+const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
+
+/// The FIEMAP ioctl on `buf`, a `struct fiemap` followed by its extents,
+/// laid out as 64-bit words (see `ops::files::fiemap`).
+pub fn ioctl_fiemap(fd: RawFd, buf: &mut [u64]) -> Result<i64, Errno> {
+    // SAFETY: the caller sized `buf` for the header plus fm_extent_count
+    // extents, so the kernel writes only inside it.
+    check(unsafe { libc::ioctl(fd, FS_IOC_FIEMAP, buf.as_mut_ptr()) }.into())
+}
+
+/// fcntl(2) with an integer or pointer argument (`arg` is either).
+pub fn fcntl(fd: RawFd, cmd: i32, arg: usize) -> Result<i64, Errno> {
+    // SAFETY: a pointer `arg` comes from a pinned scalar buffer sized like
+    // Perl's own fcntl does; commands that read or write through their
+    // argument are the caller's responsibility, exactly as with fcntl(2).
+    check(unsafe { libc::fcntl(fd, cmd, arg) }.into())
+}
+
+/// ioctl(2) with an integer or pointer argument (`arg` is either).
+pub fn ioctl(fd: RawFd, request: u64, arg: usize) -> Result<i64, Errno> {
+    // SAFETY: as for `fcntl`.
+    check(unsafe { libc::ioctl(fd, request as libc::c_ulong, arg) }.into())
+}
+
+pub fn fsync(fd: RawFd) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::fsync(fd) }.into())
+}
+
+pub fn fdatasync(fd: RawFd) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::fdatasync(fd) }.into())
+}
+
+pub fn syncfs(fd: RawFd) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::syncfs(fd) }.into())
+}
+
+pub fn sync_file_range(fd: RawFd, offset: i64, nbytes: usize, flags: u32) -> Result<i64, Errno> {
+    let nbytes = i64::try_from(nbytes).map_err(|_| Errno(libc::EINVAL))?;
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::sync_file_range(fd, offset, nbytes, flags) }.into())
+}
+
+/// msync(2) of whole pages; the kernel checks that they are mapped.
+pub fn msync(mem: &ForeignBuf, flags: i32) -> Result<i64, Errno> {
+    // SAFETY: no memory is accessed by us; the kernel validates the range.
+    check(unsafe { libc::msync(mem.ptr.cast(), mem.len, flags) }.into())
+}
+
+pub fn mlock(mem: &ForeignBuf) -> Result<i64, Errno> {
+    // SAFETY: no memory is accessed by us; the kernel validates the range.
+    check(unsafe { libc::mlock(mem.ptr.cast(), mem.len) }.into())
+}
+
+pub fn mlockall(flags: i32) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::mlockall(flags) }.into())
+}
+
+/// Reads (or reads and writes back) the first byte of every `page`-sized
+/// step of `mem`, stopping early once `stop()` says so.
+pub fn touch_pages(mem: &ForeignBuf, page: usize, modify: bool, stop: impl Fn() -> bool) {
+    let mut at = 0;
+    while at < mem.len {
+        // SAFETY: `mem` covers whole pages of a pinned scalar's memory (its
+        // string rounded out to page boundaries, which are mapped as a
+        // whole); volatile accesses keep the touch from being optimised
+        // away, and writing back the byte just read leaves the data as is.
+        unsafe {
+            let p = mem.ptr.add(at);
+            let byte = std::ptr::read_volatile(p);
+            if modify {
+                std::ptr::write_volatile(p, byte);
+            }
+        }
+        at += page;
+        if stop() {
+            break;
+        }
+    }
+}
+
+pub fn page_size() -> usize {
+    // SAFETY: plain libc call without pointers.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 {
+        size as usize
+    } else {
+        4096
+    }
+}

@@ -17,6 +17,8 @@
 
 #include "aiors.h"
 #include "constants.h"
+#include "mmap.h"
+#include "helpers.h"
 
 #define READDIR_DENTS 0x01 /* IO::AIO::READDIR_DENTS */
 
@@ -30,7 +32,9 @@ enum result_kind {
   RESULT_READ,      /* the result, after fixing the buffer's length */
   RESULT_NAMES,     /* aio_readdir: array of names or undef */
   RESULT_DIRENTS,   /* aio_readdirx: (array or undef, flags) */
-  RESULT_GROUP      /* the values set with $grp->result */
+  RESULT_GROUP,     /* the values set with $grp->result */
+  RESULT_FIEMAP,    /* aio_fiemap: extents, or the count; nothing on error */
+  RESULT_SLURP      /* aio_slurp: the result, after storing the data */
 };
 
 /* The glue's side of one request; its address is the engine token. */
@@ -39,12 +43,15 @@ typedef struct aio_req {
   SV *callback;        /* a CV, or NULL */
   HV *self;            /* body of the IO::AIO::REQ object, once asked for */
   SV *fh;              /* keeps the filehandle alive while the request runs */
+  SV *fh2;             /* a second one (aio_sendfile's input) */
   SV *buffer;          /* aio_read/aio_write data scalar, pinned */
   STRLEN buffer_offset;
   enum result_kind kind;
   U32 readdir_flags;   /* for RESULT_DIRENTS: also pass entry types */
   int open_flags;      /* O_ACCMODE part, for the filehandle's mode */
   bool unpin_readonly; /* we set SvREADONLY on the buffer: undo it */
+  bool buffer_mapped;  /* the buffer is an IO::AIO::mmap scalar, counted busy */
+  bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
   /* groups only */
   SV *feeder;
   AV *grp_result;
@@ -108,9 +115,13 @@ req_free (pTHX_ aio_req *req)
   if (req->unpin_readonly)
     SvREADONLY_off (req->buffer);
 
+  if (req->buffer_mapped)
+    mapping_unbusy (aTHX_ req->buffer);
+
   aiors_req_free (req->core);
   SvREFCNT_dec (req->callback);
   SvREFCNT_dec (req->fh);
+  SvREFCNT_dec (req->fh2);
   SvREFCNT_dec (req->buffer);
   SvREFCNT_dec (req->feeder);
   SvREFCNT_dec ((SV *)req->grp_result);
@@ -343,7 +354,8 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
           SV *buf = req->buffer;
 
           SvCUR_set (buf, req->buffer_offset + (ev->result > 0 ? ev->result : 0));
-          *SvEND (buf) = 0;
+          if (SvLEN (buf)) /* no terminator past the end of a mapping */
+            *SvEND (buf) = 0;
           SvPOK_only (buf);
           SvSETMAGIC (buf);
           XPUSHs (RESULT_SV);
@@ -375,6 +387,60 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
                 PUSHs (svp ? *svp : &PL_sv_undef);
               }
           }
+        break;
+
+      case RESULT_FIEMAP:
+        if (!ev->errno_)
+          {
+            const uint64_t *ext;
+            ptrdiff_t count = aiors_result_extents (pool, &ext), i;
+
+            if (count < 0)
+              XPUSHs (RESULT_SV);
+            else
+              {
+                AV *av = newAV ();
+
+                av_extend (av, count);
+                for (i = 0; i < count; ++i, ext += 4)
+                  {
+                    AV *e = newAV ();
+
+                    av_push (e, newSVuv (ext[0]));
+                    av_push (e, newSVuv (ext[1]));
+                    av_push (e, newSVuv (ext[2]));
+                    av_push (e, newSVuv (ext[3]));
+                    av_push (av, newRV_noinc ((SV *)e));
+                  }
+
+                XPUSHs (sv_2mortal (newRV_noinc ((SV *)av)));
+              }
+          }
+        break;
+
+      case RESULT_SLURP:
+        if (ev->result >= 0)
+          {
+            SV *buf = req->buffer;
+
+            if (req->slurp_inplace)
+              {
+                SvCUR_set (buf, ev->result);
+                if (SvLEN (buf))
+                  *SvEND (buf) = 0;
+                SvPOK_only (buf);
+              }
+            else
+              {
+                const char *data;
+                ptrdiff_t len = aiors_result_data (pool, &data);
+
+                sv_setpvn (buf, len > 0 ? data : "", len > 0 ? len : 0);
+              }
+
+            SvSETMAGIC (buf);
+          }
+        XPUSHs (RESULT_SV);
         break;
 
       case RESULT_INT:
@@ -557,12 +623,28 @@ pin_buffer (pTHX_ aio_req *req, SV *data, STRLEN offset)
 {
   req->buffer = SvREFCNT_inc_NN (data);
   req->buffer_offset = offset;
+  req->buffer_mapped = mapping_busy (aTHX_ data);
 
   if (!SvREADONLY (data))
     {
       SvREADONLY_on (data);
       req->unpin_readonly = 1;
     }
+}
+
+/* Memory requests (aio_msync, aio_mtouch, aio_mlock) leave a mapping
+ * modifiable in place, as IO::AIO documents; other scalars are pinned
+ * like read buffers so that Perl cannot move their string meanwhile. */
+static void
+pin_memory (pTHX_ aio_req *req, SV *data)
+{
+  if (mapping_live (aTHX_ data))
+    {
+      req->buffer = SvREFCNT_inc_NN (data);
+      req->buffer_mapped = mapping_busy (aTHX_ data);
+    }
+  else
+    pin_buffer (aTHX_ req, data, 0);
 }
 
 typedef SV SV8;

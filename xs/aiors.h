@@ -93,4 +93,31 @@ aiors_req *aiors_submit_readdir (aiors_pool *pool, uintptr_t token, int pri, int
 aiors_req *aiors_submit_stat    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, int follow);
 aiors_req *aiors_submit_rw      (aiors_pool *pool, uintptr_t token, int pri, int write, int fd, int64_t offset, char *buf, size_t len);
 
+/* ---- descriptor, sync and memory requests (src/ops/files.rs) ---- */
+
+#define AIORS_FD_FSYNC           1
+#define AIORS_FD_FDATASYNC       2
+#define AIORS_FD_SYNCFS          3
+#define AIORS_FD_READAHEAD       4 /* offset, len */
+#define AIORS_FD_FALLOCATE       5 /* offset, len, arg = mode */
+#define AIORS_FD_SYNC_FILE_RANGE 6 /* offset, len, arg = flags */
+
+#define AIORS_MEM_MSYNC    1
+#define AIORS_MEM_MTOUCH   2 /* flags & 1: modify */
+#define AIORS_MEM_MLOCK    3
+#define AIORS_MEM_MLOCKALL 4 /* flags only */
+
+aiors_req *aiors_submit_fd       (aiors_pool *pool, uintptr_t token, int pri, int which, int fd, int64_t offset, size_t len, int64_t arg);
+aiors_req *aiors_submit_sendfile (aiors_pool *pool, uintptr_t token, int pri, int out_fd, int in_fd, int64_t offset, size_t len);
+aiors_req *aiors_submit_fiemap   (aiors_pool *pool, uintptr_t token, int pri, int fd, uint64_t start, uint64_t len, uint32_t flags, int64_t count); /* count < 0: all */
+aiors_req *aiors_submit_ctl      (aiors_pool *pool, uintptr_t token, int pri, int ioctl, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len); /* buf NULL: intarg */
+aiors_req *aiors_submit_slurp    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int64_t offset, size_t len, char *buf); /* buf NULL: engine's buffer */
+aiors_req *aiors_submit_mem      (aiors_pool *pool, uintptr_t token, int pri, int which, char *mem, size_t len, int flags);
+
+ptrdiff_t aiors_result_extents (aiors_pool *pool, const uint64_t **extents); /* 4 words each; -1: none */
+ptrdiff_t aiors_result_data    (aiors_pool *pool, const char **data);        /* -1: none */
+
+/* IO::AIO::sendfile: synchronous, emulated like aio_sendfile; -1 and *err on failure */
+int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int *err);
+
 #endif

@@ -1,2 +1,217 @@
 # files.xsh: XSUBs of package IO::AIO, INCLUDEd by AIO.xs; must end in package IO::AIO with PROTOTYPES: ENABLE.
+#
+# Descriptor, sync and memory requests.  Argument conversion only: the
+# work happens in src/ops/files.rs.
+
+void
+aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
+	ALIAS:
+           aio_fsync     = AIORS_FD_FSYNC
+           aio_fdatasync = AIORS_FD_FDATASYNC
+           aio_syncfs    = AIORS_FD_SYNCFS
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, ix, fd, 0, 0, 0);
+        REQ_RETURN (req);
+}
+
+void
+aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_SYNC_FILE_RANGE, fd, offset, nbytes, flags);
+        REQ_RETURN (req);
+}
+
+void
+aio_allocate (SV *fh, int mode, off_t offset, size_t len, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_FALLOCATE, fd, offset, len, mode);
+        REQ_RETURN (req);
+}
+
+void
+aio_readahead (SV *fh, off_t offset, size_t length, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_READAHEAD, fd, offset, length, 0);
+        REQ_RETURN (req);
+}
+
+void
+aio_sendfile (SV *out_fh, SV *in_fh, off_t in_offset, size_t length, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int ifd = fileno_croak (aTHX_ in_fh, 0);
+        int ofd = fileno_croak (aTHX_ out_fh, 1);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->fh = newSVsv (out_fh);
+        req->fh2 = newSVsv (in_fh);
+        req->core = aiors_submit_sendfile (pool, (uintptr_t)req, pri, ofd, ifd, in_offset, length);
+        REQ_RETURN (req);
+}
+
+void
+aio_fiemap (SV *fh, off_t start, SV *length, U32 flags, SV *count, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        uint64_t len = SvOK (length) ? (uint64_t)SvUV (length) : UINT64_MAX;
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_FIEMAP, &pri);
+
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_fiemap (pool, (uintptr_t)req, pri, fd, start, len, flags,
+                                         SvOK (count) ? (int64_t)SvIV (count) : -1);
+        REQ_RETURN (req);
+}
+
+void
+aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
+	ALIAS:
+           aio_ioctl = 1
+           aio_fcntl = 0
+	PPCODE:
+{
+        int fd = fileno_croak (aTHX_ fh, 0);
+        char *buf = NULL;
+        STRLEN len = 0;
+        int pri;
+        aio_req *req;
+
+        /* a string (or undef) is a buffer the kernel may read and write:
+         * its length stays, but at least 256 bytes (zero-filled past the
+         * string) are made available, as perl's own fcntl/ioctl do; a
+         * number is passed as it is */
+        if (SvPOK (arg) || !SvNIOK (arg))
+          {
+            sv_force_normal_flags (arg, 0);
+            if (!SvOK (arg))
+              sv_setpvs (arg, "");
+            buf = SvPVbyte_force (arg, len);
+            if (len < 256)
+              {
+                buf = SvGROW (arg, 257);
+                Zero (buf + len, 257 - len, char);
+              }
+            len = len < 256 ? 256 : len;
+          }
+
+        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        if (buf)
+          pin_buffer (aTHX_ req, arg, 0);
+        req->fh = newSVsv (fh);
+        req->core = aiors_submit_ctl (pool, (uintptr_t)req, pri, ix, fd, request,
+                                      buf ? 0 : (intptr_t)SvIV (arg), buf, len);
+        REQ_RETURN (req);
+}
+
+void
+aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        STRLEN path_len;
+        const char *path = path_of (aTHX_ pathname, &path_len);
+        char *buf = NULL;
+        int pri;
+        aio_req *req;
+
+        mapping_clear (aTHX_ data, "IO::AIO::aio_slurp");
+        sv_force_normal_flags (data, 0);
+
+        /* a known length reads straight into the scalar */
+        if (length)
+          {
+            if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
+              buf = sv_grow (data, length + 1);
+            else if (SvCUR (data) < length)
+              croak ("length outside of scalar, and cannot grow");
+            else
+              buf = SvPVX (data);
+          }
+
+        req = req_new (aTHX_ callback, RESULT_SLURP, &pri);
+        pin_buffer (aTHX_ req, data, 0);
+        req->slurp_inplace = !!buf;
+        req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, AT_FDCWD, path, path_len, offset, length, buf);
+        REQ_RETURN (req);
+}
+
+void
+aio_mtouch (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, int flags = -1, SV *callback = &PL_sv_undef)
+	ALIAS:
+           aio_mtouch = AIORS_MEM_MTOUCH
+           aio_msync  = AIORS_MEM_MSYNC
+	PPCODE:
+{
+        size_t len;
+        char *addr = mem_range (aTHX_ data, offset, length, &len);
+        aio_mapping *m = mapping_live (aTHX_ data);
+        int pri;
+        aio_req *req;
+
+        if (flags < 0)
+          flags = ix == AIORS_MEM_MSYNC ? MS_SYNC : 0;
+
+        /* writing to a read-only mapping would kill the process */
+        if (ix == AIORS_MEM_MTOUCH && (flags & 1) && m && !(m->prot & PROT_WRITE))
+          croak ("IO::AIO::aio_mtouch: cannot modify a read-only mapping");
+
+        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        pin_memory (aTHX_ req, data);
+        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, ix, addr, len, flags);
+        REQ_RETURN (req);
+}
+
+void
+aio_mlock (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        size_t len;
+        char *addr = mem_range (aTHX_ data, offset, length, &len);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        pin_memory (aTHX_ req, data);
+        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, AIORS_MEM_MLOCK, addr, len, 0);
+        REQ_RETURN (req);
+}
+
+void
+aio_mlockall (IV flags, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, AIORS_MEM_MLOCKALL, NULL, 0, flags);
+        REQ_RETURN (req);
+}
+
+MODULE = IO::AIO                PACKAGE = IO::AIO
+
+PROTOTYPES: ENABLE
 

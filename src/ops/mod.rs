@@ -1,6 +1,7 @@
 //! Executing an operation on a worker thread.
 
 pub mod dir;
+pub mod files;
 
 use std::time::Duration;
 
@@ -38,5 +39,20 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
         Op::Rmdir { path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
         Op::Mkdir { path, mode } => int(sys::mkdir_at(path.dir, &path.path, mode)),
         Op::Readdir { path, flags } => dir::read(&path, flags, ctx.req).map(Output::Dir),
+        Op::Sendfile { out_fd, in_fd, offset, len } => int(files::sendfile(out_fd, in_fd, offset, len)),
+        Op::Readahead { fd, offset, len } => int(sys::readahead(fd, offset, len)),
+        Op::Fallocate { fd, mode, offset, len } => int(sys::fallocate(fd, mode, offset, len)),
+        Op::Fiemap { fd, start, len, flags, count } => files::fiemap(fd, start, len, flags, count),
+        Op::Fcntl { fd, cmd, arg } => int(files::fcntl(fd, cmd, &arg)),
+        Op::Ioctl { fd, request, arg } => int(files::ioctl(fd, request, &arg)),
+        Op::Fsync { fd } => int(sys::fsync(fd)),
+        Op::Fdatasync { fd } => int(sys::fdatasync(fd)),
+        Op::Syncfs { fd } => int(files::syncfs(fd)),
+        Op::SyncFileRange { fd, offset, nbytes, flags } => int(files::sync_file_range(fd, offset, nbytes, flags)),
+        Op::Slurp { path, offset, len, buf } => files::slurp(&path, offset, len, buf.as_ref()),
+        Op::Msync { mem, flags } => int(files::msync(&mem, flags)),
+        Op::Mtouch { mem, modify } => int(files::mtouch(&mem, modify, ctx.req)),
+        Op::Mlock { mem } => int(files::mlock(&mem)),
+        Op::Mlockall { flags } => int(sys::mlockall(flags)),
     }
 }
