@@ -489,6 +489,26 @@ pub unsafe extern "C" fn aiors_submit_readdir(
     unsafe { submit(pool, token, pri, op) }
 }
 
+/// `aio_scandir`'s directory scan: a listing whose directories come first
+/// and are the entries of type `DT_DIR`.
+///
+/// # Safety
+/// `pool` must be live; `path` must point to `path_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_scandir(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+) -> *mut AiorsReq {
+    // SAFETY: the caller guarantees `path_len` bytes at `path`.
+    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Scandir { path });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
 /// `aio_stat`/`aio_lstat` of a path (`path` non-null) or of `fd`.
 ///
 /// # Safety

@@ -99,6 +99,8 @@ pub enum Op {
     Mkdir { path: At, mode: u32 },
     Rmdir { path: At },
     Readdir { path: At, flags: u32 },
+    /// `aio_scandir`: directories first, see `ops::dir::scan`.
+    Scandir { path: At },
     // ---- descriptor, sync and memory requests (ops/files.rs) ----
     /// Copies `len` bytes from `in_fd` at `offset` to `out_fd`'s position.
     Sendfile { out_fd: RawFd, in_fd: RawFd, offset: i64, len: usize },

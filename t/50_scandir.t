@@ -107,7 +107,7 @@ for my $maxreq (1, 2, 100, -3) {
 
 # relative to a working directory object
 SKIP: {
-   skip "needs aio_wd", 7
+   skip "needs aio_wd", 4
       unless defined &IO::AIO::aio_wd;
 
    my $wd;
@@ -117,9 +117,6 @@ SKIP: {
 
    my ($called, $dirs, $nondirs) = scandir ([$wd, "tree"], 0);
    is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "[\$wd, tree]";
-
-   ($called, $dirs, $nondirs) = with_unknown_types (1, sub { scandir ([$wd, "tree"], 0) });
-   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "[\$wd, tree], types unknown";
 }
 
 # --- errors: the callback gets no arguments and $! -------------------------
@@ -134,78 +131,8 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
 
 # --- entries of unknown type ---------------------------------------------
 
-# pretend the filesystem reports no types: every entry becomes DT_UNKNOWN
-# (optionally in reverse order, so likely non-directories come first)
-sub with_unknown_types {
-   my ($reverse, $code) = @_;
-
-   my $guard = wrap_aio aio_readdirx => sub {
-      my ($orig, $path, $flags, $cb) = @_;
-      $orig->($path, $flags, sub {
-         my ($entries, $rflags) = @_;
-         if ($entries && $flags & IO::AIO::READDIR_DENTS ()) {
-            $_->[1] = IO::AIO::DT_UNKNOWN () for @$entries;
-            @$entries = reverse @$entries if $reverse;
-            $rflags |= IO::AIO::READDIR_FOUND_UNKNOWN ();
-         }
-         $cb->($entries, $rflags);
-      })
-   };
-
-   my @r = $code->();
-   wantarray ? @r : $r[0]
-}
-
-# counts aio_lstat requests and the most outstanding at once
-sub count_lstats {
-   my ($code) = @_;
-
-   my ($n, $out, $max) = (0, 0, 0);
-   my $guard = wrap_aio aio_lstat => sub {
-      my ($orig, $path, $cb) = @_;
-      ++$n;
-      $max = $out if ++$out > $max;
-      $orig->($path, sub { --$out; $cb->(@_) })
-   };
-
-   my @r = $code->();
-   ($n, $max, @r)
-}
-
-SKIP: {
-   my @st = stat $root;
-   skip "filesystem of $tmp does not count subdirectories in the link count (nlink $st[3])", 9
-      unless $st[3] == 2 + @DIRS && (stat $many)[3] == 5 && (stat $flat)[3] == 2;
-
-   # types unknown, directories first: only the directories need an lstat
-   my ($n, $max, undef, $dirs, $nondirs) = with_unknown_types (0, sub { count_lstats (sub { scandir ($root, 1) }) });
-   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "unknown types: classified by lstat";
-   is $n, scalar @DIRS, "unknown types: lstat stops once nlink - 2 directories are found";
-   is $max, 1, "unknown types: maxreq 1 keeps one lstat outstanding";
-
-   # reversed: every entry has to be looked at, symlinks included
-   ($n, $max, undef, $dirs, $nondirs) = with_unknown_types (1, sub { count_lstats (sub { scandir ($root, 1) }) });
-   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "unknown types, non-directories first: symlinks to directories are non-directories";
-   is $n, @DIRS + @NONDIRS, "unknown types, non-directories first: every entry lstat'ed";
-
-   # a directory whose link count says it has no subdirectories
-   ($n, $max, undef, $dirs, $nondirs) = with_unknown_types (0, sub { count_lstats (sub { scandir ($flat, 0) }) });
-   is_deeply [$dirs, $nondirs], [[], [map "file$_", sort 1 .. 5]], "files only: all non-directories";
-   is $n, 0, "files only: link count 2 means no lstat at all";
-
-   # the limit: 23 entries, non-directories first so that all are needed
-   ($n, $max) = with_unknown_types (1, sub { count_lstats (sub { scandir ($many, 0) }) });
-   is $max, 4, "maxreq 0 means at most 4 outstanding requests";
-   ($n, $max) = with_unknown_types (1, sub { count_lstats (sub { scandir ($many, 7) }) });
-   is $max, 7, "maxreq 7 means at most 7 outstanding requests";
-}
-
-{
-   # known types need no lstat at all
-   my ($n, undef, undef, $dirs, $nondirs) = count_lstats (sub { scandir ($root, 0) });
-   is_deeply [$dirs, $nondirs], [\@DIRS, \@NONDIRS], "known types: results";
-   is $n, 0, "known types: no lstat";
-}
+# The engine classifies entries of unknown type itself (lstat, bounded by
+# the link count); src/ops/dir.rs tests that on a real directory.
 
 # --- the caller's priority reaches every sub-request -------------------------
 
@@ -218,17 +145,15 @@ SKIP: {
          push @pri, "$name:" . IO::AIO::aioreq_pri ();
          $orig->(@_)
       }
-   } qw(aio_stat aio_lstat aio_readdirx aio_group);
+   } qw(_scandir aio_group);
 
-   with_unknown_types (1, sub {
-      aioreq_pri 3;
-      scandir ($root, 2);
-   });
+   aioreq_pri 3;
+   scandir ($root, 2);
    my $after = aioreq_pri;
 
    @guards = ();
 
-   ok scalar (grep /^aio_lstat/, @pri), "lstat requests were made";
+   ok scalar (grep /^_scandir/, @pri), "the scan request was made";
    is_deeply [grep !/:3$/, @pri], [], "every sub-request was submitted with priority 3";
    is $after, 0, "aioreq_pri is back to 0 after aio_scandir";
 }
@@ -243,20 +168,6 @@ SKIP: {
    is $called, 0, "a cancelled aio_scandir does not call back";
    is IO::AIO::nreqs (), 0, "and leaves no requests behind";
 
-   # cancelled while the per-entry lstats run
-   my $lstats = 0;
-   my $guard = wrap_aio aio_lstat => sub {
-      my $orig = shift;
-      $grp->cancel if ++$lstats == 2;
-      $orig->(@_)
-   };
-   with_unknown_types (1, sub {
-      $grp = aio_scandir $many, 1, sub { $called++ };
-      drain;
-   });
-   undef $guard;
-   is $called, 0, "cancelled during the lstat phase: no callback";
-   is $lstats, 2, "cancelled during the lstat phase: no lstat after the cancel";
 }
 
 # --- the same as the original ----------------------------------------------

@@ -32,6 +32,7 @@ enum result_kind {
   RESULT_READ,      /* the result, after fixing the buffer's length */
   RESULT_NAMES,     /* aio_readdir: array of names or undef */
   RESULT_DIRENTS,   /* aio_readdirx: (array or undef, flags) */
+  RESULT_SPLIT,     /* aio_scandir's scan: (dirs, nondirs) or nothing */
   RESULT_GROUP,     /* the values set with $grp->result */
   RESULT_FIEMAP,    /* aio_fiemap: extents, or the count; nothing on error */
   RESULT_SLURP      /* aio_slurp: the result, after storing the data */
@@ -319,6 +320,29 @@ dir_listing (pTHX_ int with_types)
   return sv_2mortal (newRV_noinc ((SV *)av));
 }
 
+/* The names of a scandir listing as two mortal array refs: the entries of
+ * type DT_DIR, and the others. */
+static void
+split_listing (pTHX_ SV **dirs, SV **nondirs)
+{
+  size_t count = aiors_result_dir_count (pool, NULL), i;
+  AV *dir_av = newAV (), *other_av = newAV ();
+
+  for (i = 0; i < count; ++i)
+    {
+      const char *name;
+      size_t name_len;
+      uint64_t inode;
+      int type;
+
+      aiors_result_dir_entry (pool, i, &name, &name_len, &inode, &type);
+      av_push (type == DT_DIR ? dir_av : other_av, newSVpvn (name, name_len));
+    }
+
+  *dirs = sv_2mortal (newRV_noinc ((SV *)dir_av));
+  *nondirs = sv_2mortal (newRV_noinc ((SV *)other_av));
+}
+
 /* Pushes the callback arguments of a done request. */
 static void
 push_results (pTHX_ aio_req *req, const aiors_event *ev)
@@ -373,6 +397,18 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
           if (req->kind == RESULT_DIRENTS)
             XPUSHs (sv_2mortal (newSVuv (flags)));
         }
+        break;
+
+      case RESULT_SPLIT:
+        if (!ev->errno_)
+          {
+            SV *dirs, *nondirs;
+
+            split_listing (aTHX_ &dirs, &nondirs);
+            EXTEND (SP, 2);
+            PUSHs (dirs);
+            PUSHs (nondirs);
+          }
         break;
 
       case RESULT_GROUP:
@@ -799,6 +835,19 @@ aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
          * but only handed out with them if the caller asked */
         req->readdir_flags = flags;
         req->core = aiors_submit_readdir (pool, (uintptr_t)req, pri, AT_FDCWD, path, len, flags | READDIR_DENTS);
+        REQ_RETURN (req);
+}
+
+void
+_scandir (SV8 *pathname, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        STRLEN len;
+        const char *path = path_of (aTHX_ pathname, &len);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
+
+        req->core = aiors_submit_scandir (pool, (uintptr_t)req, pri, AT_FDCWD, path, len);
         REQ_RETURN (req);
 }
 

@@ -90,6 +90,7 @@ aiors_req *aiors_submit_seek    (aiors_pool *pool, uintptr_t token, int pri, int
 aiors_req *aiors_submit_path    (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, uint32_t mode);
 aiors_req *aiors_submit_open    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
 aiors_req *aiors_submit_readdir (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, uint32_t flags);
+aiors_req *aiors_submit_scandir (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len);
 aiors_req *aiors_submit_stat    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, int follow);
 aiors_req *aiors_submit_rw      (aiors_pool *pool, uintptr_t token, int pri, int write, int fd, int64_t offset, char *buf, size_t len);
 

@@ -79,95 +79,11 @@ sub aio_scandir($$;$) {
    my $pri = aioreq_pri;
    my $grp = aio_group $cb;
 
-   $maxreq = 4 if $maxreq <= 0;
-
+   # The engine scans the directory and classifies its entries in one
+   # request (IO::AIO needs a chain of stat requests, which $maxreq bounds;
+   # here it has nothing left to limit).
    aioreq_pri $pri;
-   $grp->add (aio_stat ($path, sub {
-      return $grp->result if $_[0];
-
-      my $now    = time;
-      my $before = join ":", (stat _)[0, 1, 3, 7, 9];
-
-      aioreq_pri $pri;
-      $grp->add (aio_readdirx ($path, READDIR_DIRS_FIRST | READDIR_DENTS, sub {
-         # on error, the entries are undef (the flags are still passed)
-         my $dents = shift
-            or return $grp->result;
-
-         my (@dirs, @nondirs, @unknown);
-
-         for (@$dents) {
-            my ($name, $type) = @$_;
-
-            if ($type == DT_DIR) {
-               push @dirs, $name;
-            } elsif ($type == DT_UNKNOWN) {
-               push @unknown, $name;
-            } else {
-               push @nondirs, $name;
-            }
-         }
-
-         return $grp->result (\@dirs, \@nondirs)
-            unless @unknown;
-
-         # some types are unknown: find out how many subdirectories are
-         # left to find, if the link count can be trusted
-         aioreq_pri $pri;
-         $grp->add (aio_stat ($path, sub {
-            my @st    = $_[0] ? () : stat _;
-            my $after = join ":", @st[0, 1, 3, 7, 9];
-
-            # -1: unknown, classify every entry
-            my $left = -1;
-
-            if ($before eq $after && $st[9] != $now && $st[3] >= 2) {
-               $left = $st[3] - 2 - @dirs;
-               $left = -1 if $left < 0;
-            }
-
-            my %isdir;
-            my @todo = $left ? @unknown : ();
-
-            my $done = sub {
-               for (@unknown) {
-                  if ($isdir{$_}) {
-                     push @dirs, $_;
-                  } else {
-                     push @nondirs, $_;
-                  }
-               }
-
-               $grp->result (\@dirs, \@nondirs);
-            };
-
-            return $done->()
-               unless @todo;
-
-            aioreq_pri $pri;
-            my $statgrp = aio_group $done;
-            $grp->add ($statgrp);
-
-            $statgrp->limit ($maxreq);
-            $statgrp->feed (sub {
-               @todo or return;
-               my $name = shift @todo;
-
-               aioreq_pri $pri;
-               $statgrp->add (aio_lstat (_entry_path ($path, $name), sub {
-                  # an entry that vanished counts as a non-directory
-                  return if $_[0] || !-d _;
-
-                  $isdir{$name} = 1;
-
-                  # all subdirectories found: the rest are non-directories
-                  @todo = ()
-                     unless --$left;
-               }));
-            });
-         }));
-      }));
-   }));
+   $grp->add (_scandir ($path, sub { $grp->result (@_) }));
 
    $grp
 }

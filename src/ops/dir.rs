@@ -1,6 +1,8 @@
 //! Directory listing for `aio_readdir` / `aio_readdirx`, including the
 //! orderings that make a following stat() pass fast.
 
+use std::ffi::CString;
+
 use crate::request::{At, Errno, Request};
 use crate::sys;
 
@@ -69,6 +71,62 @@ pub(crate) fn read(path: &At, mut flags: u32, req: &Request) -> Result<Listing, 
     let mut listing = result?;
     sort(&mut listing);
     Ok(listing)
+}
+
+/// `aio_scandir`: the entries of a directory, directories first.  Entries
+/// whose type the directory does not report are lstat()ed, until the
+/// directory's link count says that all subdirectories were found (the
+/// heuristic of IO::AIO, trusted only if the directory did not change
+/// during the scan and was not modified in the current second).  Entries
+/// not found to be directories keep a type other than `DT_DIR`.
+pub(crate) fn scan(path: &At, req: &Request) -> Result<Listing, Errno> {
+    let before = sys::fstatat(path.dir, &path.path, true)?;
+    let started = sys::now_secs();
+    let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)?;
+    let result = collect(fd, DENTS, req).and_then(|mut listing| {
+        classify_unknown(fd, &mut listing, &before, started, req)?;
+        Ok(listing)
+    });
+    sys::close(fd);
+    let mut listing = result?;
+    listing.entries.sort_by_key(|e| e.kind != DT_DIR);
+    Ok(listing)
+}
+
+fn classify_unknown(fd: i32, listing: &mut Listing, before: &libc::stat, started: i64, req: &Request) -> Result<(), Errno> {
+    if listing.flags & FOUND_UNKNOWN == 0 {
+        return Ok(());
+    }
+    let known_dirs = listing.entries.iter().filter(|e| e.kind == DT_DIR).count() as i64;
+    let after = sys::fstat(fd)?;
+    let unchanged = (before.st_dev, before.st_ino, before.st_nlink, before.st_size, before.st_mtime)
+        == (after.st_dev, after.st_ino, after.st_nlink, after.st_size, after.st_mtime);
+    // Subdirectories still to be found, or -1 if the count is unknown.
+    let mut left = if unchanged && after.st_mtime != started && after.st_nlink >= 2 {
+        (after.st_nlink as i64 - 2 - known_dirs).max(-1)
+    } else {
+        -1
+    };
+    for index in 0..listing.entries.len() {
+        if left == 0 {
+            break; // every subdirectory is known: the rest are not
+        }
+        if listing.entries[index].kind != DT_UNKNOWN {
+            continue;
+        }
+        if req.is_cancelled() {
+            return Err(Errno(libc::ECANCELED));
+        }
+        let name = CString::new(listing.name(&listing.entries[index])).map_err(|_| Errno(libc::EINVAL))?;
+        // An entry that vanished counts as a non-directory.
+        if let Ok(st) = sys::fstatat(fd, &name, false) {
+            if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                listing.entries[index].kind = DT_DIR;
+                left -= 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn collect(fd: i32, flags: u32, req: &Request) -> Result<Listing, Errno> {
@@ -165,6 +223,60 @@ mod tests {
         let names: Vec<_> = listing.entries.iter().map(|e| listing.name(e).to_vec()).collect();
         assert_eq!(&names[..2], [b"d2".to_vec(), b"d1".to_vec()]);
         assert_eq!(listing.flags & FOUND_UNKNOWN, 0);
+    }
+
+    /// A directory `a`, `b` (dirs) and `f` (file) in a fresh temp dir.
+    fn tree() -> (std::path::PathBuf, At) {
+        let dir = std::env::temp_dir().join(format!("aiors-scan-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::create_dir_all(dir.join("b")).unwrap();
+        std::fs::write(dir.join("f"), b"x").unwrap();
+        let path = CString::new(dir.to_str().unwrap()).unwrap();
+        (dir, At { dir: libc::AT_FDCWD, path })
+    }
+
+    fn request() -> std::sync::Arc<Request> {
+        Request::new(0, crate::request::Pri::default(), crate::group::Links::default())
+    }
+
+    #[test]
+    fn scan_puts_directories_first() {
+        let (dir, at) = tree();
+        let listing = scan(&at, &request()).unwrap();
+        let kinds: Vec<_> = listing.entries.iter().map(|e| (listing.name(e).to_vec(), e.kind == DT_DIR)).collect();
+        assert!(kinds[..2].iter().all(|(_, is_dir)| *is_dir));
+        assert_eq!(kinds[2], (b"f".to_vec(), false));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Entries reported without a type are lstat()ed until the link count
+    /// says every subdirectory is known; the rest count as non-directories.
+    #[test]
+    fn unknown_types_are_classified_up_to_the_link_count() {
+        let (dir, at) = tree();
+        let fd = sys::open_at(at.dir, &at.path, libc::O_RDONLY | libc::O_DIRECTORY, 0).unwrap();
+        let before = sys::fstat(fd).unwrap();
+        for (names, expect_dirs) in [(["a", "b", "f"], 2), (["f", "a", "b"], 2)] {
+            let mut listing = Listing { flags: DENTS, ..Default::default() };
+            for name in names {
+                listing.push(name.as_bytes(), 0, DT_UNKNOWN);
+            }
+            classify_unknown(fd, &mut listing, &before, 0, &request()).unwrap();
+            let dirs = listing.entries.iter().filter(|e| e.kind == DT_DIR).count();
+            assert_eq!(dirs, expect_dirs);
+            for entry in &listing.entries {
+                assert_eq!(entry.kind == DT_DIR, listing.name(entry) != b"f");
+            }
+        }
+        let mut one_known = Listing { flags: DENTS, ..Default::default() };
+        one_known.push(b"a", 0, DT_DIR);
+        one_known.push(b"b", 0, DT_UNKNOWN);
+        one_known.push(b"f", 0, DT_UNKNOWN);
+        classify_unknown(fd, &mut one_known, &before, 0, &request()).unwrap();
+        assert_eq!(one_known.entries[1].kind, DT_DIR);
+        sys::close(fd);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
         Op::Rmdir { path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
         Op::Mkdir { path, mode } => int(sys::mkdir_at(path.dir, &path.path, mode)),
         Op::Readdir { path, flags } => dir::read(&path, flags, ctx.req).map(Output::Dir),
+        Op::Scandir { path } => dir::scan(&path, ctx.req).map(Output::Dir),
         Op::Sendfile { out_fd, in_fd, offset, len } => int(files::sendfile(out_fd, in_fd, offset, len)),
         Op::Readahead { fd, offset, len } => int(sys::readahead(fd, offset, len)),
         Op::Fallocate { fd, mode, offset, len } => int(sys::fallocate(fd, mode, offset, len)),
