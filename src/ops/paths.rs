@@ -7,8 +7,9 @@ use std::ffi::CStr;
 use crate::request::{At, Errno, Output, Target};
 use crate::sys;
 
-/// IO::AIO's buffer size for paths and link contents.
-pub const PATH_MAX: usize = libc::PATH_MAX as usize;
+/// IO::AIO's buffer size for paths and link contents (libeio's
+/// EIO_PATH_MAX: PATH_MAX, but at least 8160).
+pub const PATH_MAX: usize = if (libc::PATH_MAX as usize) < 8160 { 8160 } else { libc::PATH_MAX as usize };
 
 /// IO::AIO follows at most this many symlinks (minus one) in `realpath`.
 const MAX_SYMLINKS: u32 = 32;
