@@ -127,7 +127,7 @@ my $wd;
    ok $r->[0] == 0 && -p "$tmp/sub/fifo", "mknod [\$wd, fifo]";
 
    # the link is created relative to the wd of its own path (the original
-   # ignores that wd, see the notes in xs/paths.xsh)
+   # ignores that wd: see DIFFERENCES FROM IO::AIO 4.80 in the POD)
    ($r) = run (\&aio_symlink, "file", [$wd, "sym"]);
    is readlink "$tmp/sub/sym", "file", "symlink to [\$wd, sym]";
 

@@ -72,6 +72,10 @@ aio_mknod (SV8 *pathname, int mode, UV dev, SV *callback = &PL_sv_undef)
         REQ_RETURN (req);
 }
 
+# aio_symlink: the first path is only the link's contents; the link is made
+# relative to the second path's working directory (the original uses the
+# first path's, see "DIFFERENCES FROM IO::AIO 4.80" in the POD).
+
 void
 aio_link (SV8 *oldpath, SV8 *newpath, SV *callback = &PL_sv_undef)
 	ALIAS:
