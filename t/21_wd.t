@@ -143,6 +143,18 @@ my $wd;
    ($e, $errno) = run (\&aio_mkdir, [$wd, "file"], 0755);
    is_deeply [$e, $errno], [[-1], EEXIST], "mkdir [\$wd, file]: -1, EEXIST";
 
+   # requests and helpers of other families take pairs, too
+   my $data;
+   my $slurped;
+   IO::AIO::aio_slurp ([$wd, "file"], 0, 0, $data, sub { $slurped = $_[0] });
+   drain ();
+   is_deeply [$slurped, $data], [3, "con"], "slurp [\$wd, file]";
+
+   is IO::AIO::statx ([$wd, "file"], 0, IO::AIO::STATX_SIZE ()), 0, "statx [\$wd, file]";
+   is IO::AIO::stx_size (), 3, "... sees the file";
+   is_deeply [IO::AIO::statx ([undef, "file"], 0, IO::AIO::STATX_SIZE ()), $! + 0], [-1, ENOENT],
+      "statx [undef, file]: -1, ENOENT (the original crashes)";
+
    # the path of a pair is copied at submission
    my $pair = [$wd, "file"];
    my $ok;
