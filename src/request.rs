@@ -123,6 +123,28 @@ pub enum Op {
     Mtouch { mem: ForeignBuf, modify: bool },
     Mlock { mem: ForeignBuf },
     Mlockall { flags: i32 },
+    // ---- path and stat family (ops::paths) ----
+    Statvfs { target: Target },
+    /// `None` sets both times to now.
+    Utime { target: Target, times: Option<[libc::timespec; 2]> },
+    /// `u32::MAX` (i.e. -1) leaves an id unchanged.
+    Chown { target: Target, uid: u32, gid: u32 },
+    Chmod { target: Target, mode: u32 },
+    Truncate { target: Target, length: i64 },
+    Mknod { path: At, mode: u32, dev: u64 },
+    Link { from: At, to: At },
+    /// `target` is stored in the link verbatim.
+    Symlink { target: CString, link: At },
+    Rename { from: At, to: At, flags: u32 },
+    Readlink { path: At },
+    /// A relative `path` is resolved against `base` (the canonical path of
+    /// its working directory), or the process's cwd if `None`.
+    Realpath { path: At, base: Option<CString> },
+    /// `aio_wd`: canonicalises the path like `Realpath`, then opens the
+    /// directory (`O_PATH`).
+    WdOpen { path: At, base: Option<CString> },
+    /// Closes a working directory's descriptor (if any) when its object dies.
+    WdClose { fd: Option<OwnedFd> },
 }
 
 /// The third argument of `aio_fcntl` / `aio_ioctl`: a plain integer, or
@@ -149,6 +171,11 @@ pub enum Output {
     Extents(Vec<Extent>),
     /// Bytes read into a buffer of the engine's own (`aio_slurp`).
     Data(Vec<u8>),
+    Statvfs(Box<libc::statvfs>),
+    /// A path (readlink, realpath).
+    Bytes(Vec<u8>),
+    /// A working directory: its descriptor and canonical path.
+    Wd { fd: OwnedFd, path: Vec<u8> },
 }
 
 impl Output {

@@ -286,3 +286,99 @@ pub fn now_secs() -> i64 {
     // SAFETY: time(NULL) writes nothing.
     unsafe { libc::time(std::ptr::null_mut()) }
 }
+
+// ---- path and stat family (ops::paths) ----
+
+/// Opens `path` without reading or writing it (`O_PATH`), e.g. to ask
+/// about its file system.
+pub fn open_path_at(dir: RawFd, path: &CStr, extra_flags: i32) -> Result<std::os::fd::OwnedFd, Errno> {
+    open_at(dir, path, libc::O_PATH | extra_flags, 0).map(own_fd)
+}
+
+pub fn fstatvfs(fd: RawFd) -> Result<Box<libc::statvfs>, Errno> {
+    let mut st = Box::new(MaybeUninit::<libc::statvfs>::uninit());
+    // SAFETY: `st` has room for a `struct statvfs`.
+    retry(|| unsafe { libc::fstatvfs(fd, st.as_mut_ptr()) }.into())?;
+    // SAFETY: fstatvfs succeeded, so it filled in the whole struct.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// utimensat(2) (`path` given) or futimens(2); `None` means "now".
+pub fn utimens(dir: RawFd, path: Option<&CStr>, fd: RawFd, times: Option<&[libc::timespec; 2]>) -> Result<i64, Errno> {
+    let times = times.map_or(std::ptr::null(), |t| t.as_ptr());
+    // SAFETY: `path` (if any) is NUL-terminated and `times` is null or
+    // points to two timespecs, both alive across the call.
+    check(unsafe {
+        match path {
+            Some(path) => libc::utimensat(dir, path.as_ptr(), times, 0),
+            None => libc::futimens(fd, times),
+        }
+    }
+    .into())
+}
+
+pub fn fchownat(dir: RawFd, path: &CStr, uid: u32, gid: u32) -> Result<i64, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    check(unsafe { libc::fchownat(dir, path.as_ptr(), uid, gid, 0) }.into())
+}
+
+pub fn fchown(fd: RawFd, uid: u32, gid: u32) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::fchown(fd, uid, gid) }.into())
+}
+
+pub fn fchmodat(dir: RawFd, path: &CStr, mode: u32) -> Result<i64, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    check(unsafe { libc::fchmodat(dir, path.as_ptr(), mode, 0) }.into())
+}
+
+pub fn fchmod(fd: RawFd, mode: u32) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    check(unsafe { libc::fchmod(fd, mode) }.into())
+}
+
+pub fn ftruncate(fd: RawFd, length: i64) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    retry(|| unsafe { libc::ftruncate(fd, length) }.into())
+}
+
+pub fn mknodat(dir: RawFd, path: &CStr, mode: u32, dev: u64) -> Result<i64, Errno> {
+    // SAFETY: `path` is a NUL-terminated string alive across the call.
+    check(unsafe { libc::mknodat(dir, path.as_ptr(), mode, dev) }.into())
+}
+
+pub fn linkat(from_dir: RawFd, from: &CStr, to_dir: RawFd, to: &CStr) -> Result<i64, Errno> {
+    // SAFETY: both paths are NUL-terminated strings alive across the call.
+    check(unsafe { libc::linkat(from_dir, from.as_ptr(), to_dir, to.as_ptr(), 0) }.into())
+}
+
+pub fn symlinkat(target: &CStr, dir: RawFd, link: &CStr) -> Result<i64, Errno> {
+    // SAFETY: both strings are NUL-terminated and alive across the call.
+    check(unsafe { libc::symlinkat(target.as_ptr(), dir, link.as_ptr()) }.into())
+}
+
+/// renameat2(2), called directly (older glibcs lack a wrapper).
+pub fn renameat2(from_dir: RawFd, from: &CStr, to_dir: RawFd, to: &CStr, flags: u32) -> Result<i64, Errno> {
+    // SAFETY: both paths are NUL-terminated strings alive across the call;
+    // the kernel reads them and nothing else.
+    check(unsafe { libc::syscall(libc::SYS_renameat2, from_dir, from.as_ptr(), to_dir, to.as_ptr(), flags) })
+}
+
+/// readlinkat(2) into `buf`; returns the length stored (not terminated).
+pub fn readlinkat(dir: RawFd, path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`;
+    // `path` is NUL-terminated and alive across the call.
+    check(unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) } as i64).map(|n| n as usize)
+}
+
+/// The process's current working directory (at most `max` bytes).
+pub fn getcwd(max: usize) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; max];
+    // SAFETY: getcwd writes at most `buf.len()` bytes, NUL included.
+    if unsafe { libc::getcwd(buf.as_mut_ptr().cast(), buf.len()) }.is_null() {
+        return Err(Errno::last());
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.truncate(len);
+    Ok(buf)
+}

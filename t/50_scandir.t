@@ -111,7 +111,7 @@ SKIP: {
       unless defined &IO::AIO::aio_wd;
 
    my $wd;
-   aio_wd $tmp, sub { $wd = shift };
+   aio_wd "$tmp", sub { $wd = shift };   # a File::Temp::Dir object is no pathname
    drain;
    ok $wd, "aio_wd $tmp";
 

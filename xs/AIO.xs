@@ -35,7 +35,10 @@ enum result_kind {
   RESULT_SPLIT,     /* aio_scandir's scan: (dirs, nondirs) or nothing */
   RESULT_GROUP,     /* the values set with $grp->result */
   RESULT_FIEMAP,    /* aio_fiemap: extents, or the count; nothing on error */
-  RESULT_SLURP      /* aio_slurp: the result, after storing the data */
+  RESULT_SLURP,     /* aio_slurp: the result, after storing the data */
+  RESULT_STATVFS,   /* aio_statvfs: hash or undef */
+  RESULT_STRING,    /* aio_readlink, aio_realpath: the path, or nothing */
+  RESULT_WD         /* aio_wd: an IO::AIO::WD object or undef */
 };
 
 /* The glue's side of one request; its address is the engine token. */
@@ -45,6 +48,7 @@ typedef struct aio_req {
   HV *self;            /* body of the IO::AIO::REQ object, once asked for */
   SV *fh;              /* keeps the filehandle alive while the request runs */
   SV *fh2;             /* a second one (aio_sendfile's input) */
+  SV *wd[2];           /* keep the working directories (objects' bodies) alive */
   SV *buffer;          /* aio_read/aio_write data scalar, pinned */
   STRLEN buffer_offset;
   enum result_kind kind;
@@ -64,7 +68,7 @@ static aiors_pool *pool;
 static int next_pri;           /* aioreq_pri for the next request */
 static unsigned int max_outstanding;
 static SV *on_next_submit;     /* AnyEvent::AIO's one-shot hook */
-static HV *req_stash, *grp_stash;
+static HV *req_stash, *grp_stash, *wd_stash;
 
 /* Marks the IO::AIO::REQ objects we made; forged ones lack it. */
 static MGVTBL req_vtbl;
@@ -123,6 +127,8 @@ req_free (pTHX_ aio_req *req)
   SvREFCNT_dec (req->callback);
   SvREFCNT_dec (req->fh);
   SvREFCNT_dec (req->fh2);
+  SvREFCNT_dec (req->wd[0]);
+  SvREFCNT_dec (req->wd[1]);
   SvREFCNT_dec (req->buffer);
   SvREFCNT_dec (req->feeder);
   SvREFCNT_dec ((SV *)req->grp_result);
@@ -229,15 +235,175 @@ fileno_croak (pTHX_ SV *fh, int for_writing)
   return fd;
 }
 
-/* A pathname argument: a string, for now (working directories come with
- * aio_wd). */
-static const char *
-path_of (pTHX_ SV *path, STRLEN *len)
-{
-  if (SvROK (path))
-    croak ("IO::AIO: pathname arguments must be specified as a string, an IO::AIO::WD object or a [IO::AIO::WD, path] pair");
+/* ---- working directories (IO::AIO::WD) -------------------------------- */
 
-  return SvPVbyte (path, *len);
+/* What an IO::AIO::WD object stands for.  It lives in ext magic on the
+ * object's body, which tells our objects from forged ones; the body's IV
+ * (the descriptor) is only for show. */
+typedef struct {
+  int fd;        /* AT_FDCWD for IO::AIO::CWD; AIORS_INVALID_WD for
+                    IO::AIO::INVALID_WD and once closed */
+  STRLEN len;
+  char path[1];  /* canonical path, NUL-terminated; "" unless fd >= 0 */
+} aio_wd;
+
+static int
+wd_free (pTHX_ SV *sv, MAGIC *mg)
+{
+  Safefree (mg->mg_ptr);
+  return 0;
+}
+
+#ifdef USE_ITHREADS
+/* A new interpreter gets its own copy; only the original closes the fd. */
+static int
+wd_dup (pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+  aio_wd *wd = (aio_wd *)mg->mg_ptr;
+  aio_wd *copy = (aio_wd *)safemalloc (sizeof (aio_wd) + wd->len);
+
+  Copy (wd, copy, sizeof (aio_wd) + wd->len, char);
+  if (copy->fd >= 0)
+    copy->fd = AIORS_INVALID_WD;
+  mg->mg_ptr = (char *)copy;
+  return 0;
+}
+#else
+# define wd_dup 0
+#endif
+
+static MGVTBL wd_vtbl = { 0, 0, 0, 0, wd_free, 0, wd_dup, 0 };
+
+/* A new IO::AIO::WD object (not mortal). */
+static SV *
+new_wd (pTHX_ int fd, const char *path, STRLEN len)
+{
+  aio_wd *wd = (aio_wd *)safemalloc (sizeof (aio_wd) + len);
+  SV *body = newSViv (fd == AT_FDCWD ? 0 : fd);
+  MAGIC *mg;
+
+  wd->fd = fd;
+  wd->len = len;
+  Copy (path, wd->path, len, char);
+  wd->path[len] = 0;
+
+  mg = sv_magicext (body, NULL, PERL_MAGIC_ext, &wd_vtbl, (const char *)wd, 0);
+  mg->mg_flags |= MGf_DUP;
+
+  return sv_bless (newRV_noinc (body), wd_stash);
+}
+
+/* The working directory of an object made by new_wd; croaks otherwise. */
+static aio_wd *
+SvAIO_WD (pTHX_ SV *sv)
+{
+  MAGIC *mg = NULL;
+
+  if (SvROK (sv) && SvTYPE (SvRV (sv)) == SVt_PVMG && SvSTASH (SvRV (sv)) == wd_stash)
+    mg = mg_findext (SvRV (sv), PERL_MAGIC_ext, &wd_vtbl);
+
+  if (!mg)
+    croak ("IO::AIO: expected a working directory object as returned by aio_wd");
+
+  return (aio_wd *)mg->mg_ptr;
+}
+
+/* ---- pathnames --------------------------------------------------------- */
+
+/* A pathname argument, ready for the engine. */
+typedef struct {
+  const char *ptr;      /* the path (NULL: a filehandle, see target_of) */
+  STRLEN len;
+  int dir;              /* AT_FDCWD, a working directory's descriptor or
+                           AIORS_INVALID_WD */
+  const char *base;     /* canonical path of that working directory, NULL
+                           for the process's cwd */
+  STRLEN base_len;
+  SV *wd;               /* the WD object's body, to keep alive */
+} aio_path;
+
+#define PATHNAME_CROAK "IO::AIO: pathname arguments must be specified as a string, an IO::AIO::WD object or a [IO::AIO::WD, path] pair"
+
+/* Resolves a pathname argument: a string, an IO::AIO::WD object (meaning
+ * "." in it) or a [$wd, $path] pair, where an undef $wd stands for
+ * IO::AIO::INVALID_WD (the request fails with ENOENT). */
+static void
+path_of (pTHX_ SV *arg, aio_path *p)
+{
+  SV *wdsv = NULL;
+
+  Zero (p, 1, aio_path);
+  p->dir = AT_FDCWD;
+
+  if (SvROK (arg))
+    {
+      SV *rv = SvRV (arg);
+
+      if (SvTYPE (rv) == SVt_PVAV && !SvMAGICAL (rv) && AvFILLp (rv) == 1
+          && AvARRAY (rv)[0] && AvARRAY (rv)[1])
+        {
+          wdsv = AvARRAY (rv)[0];
+          /* a copy: neither downgrade nor stringify the caller's element */
+          arg = sv_2mortal (newSVsv (AvARRAY (rv)[1]));
+
+          if (!SvOK (wdsv))
+            {
+              p->dir = AIORS_INVALID_WD;
+              wdsv = NULL;
+            }
+        }
+      else if (SvTYPE (rv) == SVt_PVMG && SvSTASH (rv) == wd_stash)
+        {
+          wdsv = arg;
+          arg = NULL;
+        }
+      else
+        croak (PATHNAME_CROAK);
+
+      if (wdsv)
+        {
+          aio_wd *wd = SvAIO_WD (aTHX_ wdsv);
+
+          p->wd = SvRV (wdsv);
+          p->dir = wd->fd;
+          if (wd->fd >= 0)
+            {
+              p->base = wd->path;
+              p->base_len = wd->len;
+            }
+        }
+
+      if (!arg)
+        {
+          p->ptr = ".";
+          p->len = 1;
+          return;
+        }
+    }
+
+  p->ptr = SvPVbyte (arg, p->len);
+}
+
+/* "." relative to a working directory cannot be removed or renamed: like
+ * IO::AIO, use the directory's canonical path instead. */
+static void
+dot_to_base (aio_path *p)
+{
+  if (p->base && p->len == 1 && p->ptr[0] == '.')
+    {
+      p->ptr = p->base;
+      p->len = p->base_len;
+      p->dir = AT_FDCWD;
+    }
+}
+
+/* Keeps the working directory of a path alive while the request runs (its
+ * descriptor is in use until then). */
+static void
+hold_path (aio_req *req, const aio_path *p)
+{
+  if (p->wd)
+    req->wd[req->wd[0] ? 1 : 0] = SvREFCNT_inc_NN (p->wd);
 }
 
 /* The input descriptor of a filehandle given where a path could be. */
@@ -256,6 +422,32 @@ is_fh (SV *sv)
   SV *rv = SvROK (sv) ? SvRV (sv) : sv;
 
   return SvTYPE (rv) == SVt_PVGV || SvTYPE (rv) == SVt_PVIO || SvTYPE (rv) == SVt_PVLV;
+}
+
+/* A filehandle-or-pathname argument: returns the descriptor of a
+ * filehandle (p->ptr is then NULL), or -1 after resolving a path. */
+static int
+target_of (pTHX_ SV *fh_or_path, aio_path *p)
+{
+  if (is_fh (fh_or_path))
+    {
+      Zero (p, 1, aio_path);
+      p->dir = AT_FDCWD;
+      return fh_fileno (aTHX_ fh_or_path);
+    }
+
+  path_of (aTHX_ fh_or_path, p);
+  return -1;
+}
+
+/* Keeps a target_of argument alive while the request runs. */
+static void
+hold_target (pTHX_ aio_req *req, SV *fh_or_path, const aio_path *p)
+{
+  if (!p->ptr)
+    req->fh = newSVsv (fh_or_path);
+
+  hold_path (req, p);
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -341,6 +533,47 @@ split_listing (pTHX_ SV **dirs, SV **nondirs)
 
   *dirs = sv_2mortal (newRV_noinc ((SV *)dir_av));
   *nondirs = sv_2mortal (newRV_noinc ((SV *)other_av));
+}
+
+/* aio_statvfs's hash (values as IVs, like IO::AIO), or undef. */
+static SV *
+statvfs_hash (pTHX_ const struct statvfs *f)
+{
+  HV *hv;
+
+  if (!f)
+    return &PL_sv_undef;
+
+  hv = newHV ();
+  hv_stores (hv, "bsize"  , newSViv (f->f_bsize  ));
+  hv_stores (hv, "frsize" , newSViv (f->f_frsize ));
+  hv_stores (hv, "blocks" , newSViv (f->f_blocks ));
+  hv_stores (hv, "bfree"  , newSViv (f->f_bfree  ));
+  hv_stores (hv, "bavail" , newSViv (f->f_bavail ));
+  hv_stores (hv, "files"  , newSViv (f->f_files  ));
+  hv_stores (hv, "ffree"  , newSViv (f->f_ffree  ));
+  hv_stores (hv, "favail" , newSViv (f->f_favail ));
+  hv_stores (hv, "fsid"   , newSViv (f->f_fsid   ));
+  hv_stores (hv, "flag"   , newSViv (f->f_flag   ));
+  hv_stores (hv, "namemax", newSViv (f->f_namemax));
+
+  return sv_2mortal (newRV_noinc ((SV *)hv));
+}
+
+/* aio_wd's result: a new IO::AIO::WD object owning the descriptor, or undef. */
+static SV *
+wd_result (pTHX)
+{
+  size_t len;
+  const char *path = aiors_result_bytes (pool, &len);
+  SV *copy;
+
+  if (!path)
+    return &PL_sv_undef;
+
+  /* taking the descriptor frees the path */
+  copy = sv_2mortal (newSVpvn (path, len));
+  return sv_2mortal (new_wd (aTHX_ aiors_result_take_fd (pool), SvPVX (copy), len));
 }
 
 /* Pushes the callback arguments of a done request. */
@@ -477,6 +710,25 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
             SvSETMAGIC (buf);
           }
         XPUSHs (RESULT_SV);
+        break;
+
+      case RESULT_STATVFS:
+        XPUSHs (statvfs_hash (aTHX_ aiors_result_statvfs (pool)));
+        break;
+
+      case RESULT_STRING:
+        {
+          size_t len;
+          const char *path = aiors_result_bytes (pool, &len);
+
+          /* like IO::AIO: no argument at all on failure */
+          if (path && len)
+            XPUSHs (sv_2mortal (newSVpvn (path, len)));
+        }
+        break;
+
+      case RESULT_WD:
+        XPUSHs (wd_result (aTHX));
         break;
 
       case RESULT_INT:
@@ -683,6 +935,43 @@ pin_memory (pTHX_ aio_req *req, SV *data)
     pin_buffer (aTHX_ req, data, 0);
 }
 
+/* ---- shared bodies of the path and stat family (xs/paths.xsh) --------- */
+
+/* An AIORS_ATTR_* request on a filehandle or path. */
+static aio_req *
+submit_attr (pTHX_ int which, SV *fh_or_path, int64_t a, int64_t b, SV *callback, enum result_kind kind)
+{
+  aio_path p;
+  int fd = target_of (aTHX_ fh_or_path, &p);
+  int pri;
+  aio_req *req = req_new (aTHX_ callback, kind, &pri);
+
+  hold_target (aTHX_ req, fh_or_path, &p);
+  req->core = aiors_submit_attr (pool, (uintptr_t)req, pri, which, p.dir, p.ptr, p.len, fd, a, b);
+  return req;
+}
+
+/* An AIORS_PATH2_* request (link, symlink, rename). */
+static aio_req *
+submit_path2 (pTHX_ int which, SV *oldpath, SV *newpath, uint32_t flags, SV *callback)
+{
+  aio_path from, to;
+  int pri;
+  aio_req *req;
+
+  path_of (aTHX_ oldpath, &from);
+  path_of (aTHX_ newpath, &to);
+  if (which == AIORS_PATH2_RENAME)
+    dot_to_base (&from);
+
+  req = req_new (aTHX_ callback, RESULT_INT, &pri);
+  hold_path (req, &from);
+  hold_path (req, &to);
+  req->core = aiors_submit_path2 (pool, (uintptr_t)req, pri, which, from.dir, from.ptr, from.len,
+                                  to.dir, to.ptr, to.len, flags);
+  return req;
+}
+
 typedef SV SV8;
 
 MODULE = IO::AIO                PACKAGE = IO::AIO
@@ -746,13 +1035,15 @@ void
 aio_open (SV8 *pathname, int flags, int mode, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
         int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_FH, &pri);
+        aio_req *req;
 
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, RESULT_FH, &pri);
+        hold_path (req, &p);
         req->open_flags = flags & O_ACCMODE;
-        req->core = aiors_submit_open (pool, (uintptr_t)req, pri, AT_FDCWD, path, len, flags, mode);
+        req->core = aiors_submit_open (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags, mode);
         REQ_RETURN (req);
 }
 
@@ -809,16 +1100,13 @@ aio_stat (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
            aio_lstat = 1
 	PPCODE:
 {
-        STRLEN len = 0;
-        const char *path = is_fh (fh_or_path) ? NULL : path_of (aTHX_ fh_or_path, &len);
-        int fd = path ? -1 : fh_fileno (aTHX_ fh_or_path);
+        aio_path p;
+        int fd = target_of (aTHX_ fh_or_path, &p);
         int pri;
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_LSTAT : RESULT_STAT, &pri);
 
-        if (!path)
-          req->fh = newSVsv (fh_or_path);
-
-        req->core = aiors_submit_stat (pool, (uintptr_t)req, pri, AT_FDCWD, path, len, fd, !ix);
+        hold_target (aTHX_ req, fh_or_path, &p);
+        req->core = aiors_submit_stat (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, fd, !ix);
         REQ_RETURN (req);
 }
 
@@ -826,15 +1114,18 @@ void
 aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
         int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_DIRENTS, &pri);
+        aio_req *req;
+
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, RESULT_DIRENTS, &pri);
+        hold_path (req, &p);
 
         /* entries are always collected with their types (READDIR_DENTS),
          * but only handed out with them if the caller asked */
         req->readdir_flags = flags;
-        req->core = aiors_submit_readdir (pool, (uintptr_t)req, pri, AT_FDCWD, path, len, flags | READDIR_DENTS);
+        req->core = aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags | READDIR_DENTS);
         REQ_RETURN (req);
 }
 
@@ -842,12 +1133,14 @@ void
 _scandir (SV8 *pathname, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
         int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
+        aio_req *req;
 
-        req->core = aiors_submit_scandir (pool, (uintptr_t)req, pri, AT_FDCWD, path, len);
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
+        hold_path (req, &p);
+        req->core = aiors_submit_scandir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len);
         REQ_RETURN (req);
 }
 
@@ -855,12 +1148,14 @@ void
 aio_mkdir (SV8 *pathname, int mode, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
         int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req;
 
-        req->core = aiors_submit_path (pool, (uintptr_t)req, pri, AIORS_PATH_MKDIR, AT_FDCWD, path, len, mode);
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        hold_path (req, &p);
+        req->core = aiors_submit_path (pool, (uintptr_t)req, pri, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode);
         REQ_RETURN (req);
 }
 
@@ -872,14 +1167,19 @@ aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
            aio_readdir = 0
 	PPCODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
         int pri;
-        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES, &pri);
+        aio_req *req;
 
+        path_of (aTHX_ pathname, &p);
+        if (ix == AIORS_PATH_RMDIR)
+          dot_to_base (&p);
+
+        req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES, &pri);
+        hold_path (req, &p);
         req->core = ix
-          ? aiors_submit_path (pool, (uintptr_t)req, pri, ix, AT_FDCWD, path, len, 0)
-          : aiors_submit_readdir (pool, (uintptr_t)req, pri, AT_FDCWD, path, len, 0);
+          ? aiors_submit_path (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, 0)
+          : aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, 0);
         REQ_RETURN (req);
 }
 

@@ -121,4 +121,40 @@ ptrdiff_t aiors_result_data    (aiors_pool *pool, const char **data);        /* 
 /* IO::AIO::sendfile: synchronous, emulated like aio_sendfile; -1 and *err on failure */
 int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int *err);
 
+/* ---- path and stat family: aio_statvfs, aio_utime, aio_chown, aio_chmod,
+ * aio_truncate, aio_mknod, aio_link, aio_symlink, aio_rename(2),
+ * aio_readlink, aio_realpath, aio_wd (src/ffi.rs, last section) ---- */
+
+#include <sys/statvfs.h>
+
+/* dir of a path relative to IO::AIO::INVALID_WD: the request fails with ENOENT */
+#define AIORS_INVALID_WD -1
+
+#define AIORS_ATTR_STATVFS  1
+#define AIORS_ATTR_CHMOD    2 /* a: mode */
+#define AIORS_ATTR_TRUNCATE 3 /* a: length */
+#define AIORS_ATTR_CHOWN    4 /* a, b: uid, gid (-1: unchanged) */
+
+#define AIORS_PATH2_LINK    1
+#define AIORS_PATH2_SYMLINK 2 /* path1: the link's contents */
+#define AIORS_PATH2_RENAME  3 /* uses flags */
+
+#define AIORS_RESOLVE_READLINK 1
+#define AIORS_RESOLVE_REALPATH 2
+#define AIORS_RESOLVE_WD       3
+
+/* path NULL: the request works on fd */
+aiors_req *aiors_submit_attr     (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, int fd, int64_t a, int64_t b);
+aiors_req *aiors_submit_utime    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, double atime, double mtime);
+aiors_req *aiors_submit_mknod    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, uint32_t mode, uint64_t dev);
+aiors_req *aiors_submit_path2    (aiors_pool *pool, uintptr_t token, int pri, int which, int dir1, const char *path1, size_t path1_len, int dir2, const char *path2, size_t path2_len, uint32_t flags);
+/* base: canonical path of the working directory dir stands for, NULL for the process cwd */
+aiors_req *aiors_submit_resolve  (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
+/* takes ownership of fd if >= 0 */
+aiors_req *aiors_submit_wd_close (aiors_pool *pool, uintptr_t token, int pri, int fd);
+
+const struct statvfs *aiors_result_statvfs (aiors_pool *pool);
+/* readlink/realpath result, or an aio_wd's canonical path (then take its fd with aiors_result_take_fd) */
+const char *aiors_result_bytes (aiors_pool *pool, size_t *len);
+
 #endif

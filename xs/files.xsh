@@ -133,12 +133,12 @@ void
 aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        STRLEN path_len;
-        const char *path = path_of (aTHX_ pathname, &path_len);
+        aio_path p;
         char *buf = NULL;
         int pri;
         aio_req *req;
 
+        path_of (aTHX_ pathname, &p);
         mapping_clear (aTHX_ data, "IO::AIO::aio_slurp");
         sv_force_normal_flags (data, 0);
 
@@ -155,8 +155,9 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
 
         req = req_new (aTHX_ callback, RESULT_SLURP, &pri);
         pin_buffer (aTHX_ req, data, 0);
+        hold_path (req, &p);
         req->slurp_inplace = !!buf;
-        req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, AT_FDCWD, path, path_len, offset, length, buf);
+        req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, offset, length, buf);
         REQ_RETURN (req);
 }
 

@@ -405,10 +405,17 @@ int
 statx (SV8 *pathname, int flags, UV mask)
 	CODE:
 {
-        STRLEN len;
-        const char *path = path_of (aTHX_ pathname, &len);
+        aio_path p;
 
-        RETVAL = statx (AT_FDCWD, path, flags, mask & STATX_ALL, &last_statx);
+        path_of (aTHX_ pathname, &p);
+        if (p.dir == AIORS_INVALID_WD)
+          {
+            /* like a request relative to IO::AIO::INVALID_WD */
+            errno = ENOENT;
+            RETVAL = -1;
+          }
+        else
+          RETVAL = statx (p.dir, p.ptr, flags, mask & STATX_ALL, &last_statx);
 }
 	OUTPUT:
         RETVAL

@@ -1,2 +1,157 @@
 # paths.xsh: XSUBs of package IO::AIO, INCLUDEd by AIO.xs; must end in package IO::AIO with PROTOTYPES: ENABLE.
+#
+# The path and stat family (aio_statvfs ... aio_rename2) and working
+# directories (aio_wd, IO::AIO::WD).  Bodies shared by several requests are
+# submit_attr / submit_path2 in AIO.xs; pathnames go through path_of.
 
+void
+aio_statvfs (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_STATVFS, fh_or_path, 0, 0, callback, RESULT_STATVFS);
+        REQ_RETURN (req);
+}
+
+void
+aio_utime (SV8 *fh_or_path, SV *atime, SV *mtime, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        /* undef is -1; both -1 means "now" */
+        double at = SvOK (atime) ? SvNV (atime) : -1.;
+        double mt = SvOK (mtime) ? SvNV (mtime) : -1.;
+        aio_path p;
+        int fd = target_of (aTHX_ fh_or_path, &p);
+        int pri;
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+
+        hold_target (aTHX_ req, fh_or_path, &p);
+        req->core = aiors_submit_utime (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, fd, at, mt);
+        REQ_RETURN (req);
+}
+
+void
+aio_truncate (SV8 *fh_or_path, SV *offset, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        int64_t length = SvOK (offset) ? (int64_t)SvIV (offset) : -1;
+        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_TRUNCATE, fh_or_path, length, 0, callback, RESULT_INT);
+        REQ_RETURN (req);
+}
+
+void
+aio_chmod (SV8 *fh_or_path, int mode, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_CHMOD, fh_or_path, (mode_t)mode, 0, callback, RESULT_INT);
+        REQ_RETURN (req);
+}
+
+void
+aio_chown (SV8 *fh_or_path, SV *uid, SV *gid, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        /* undef (like -1) leaves the id unchanged */
+        int64_t u = SvOK (uid) ? (int64_t)SvIV (uid) : -1;
+        int64_t g = SvOK (gid) ? (int64_t)SvIV (gid) : -1;
+        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_CHOWN, fh_or_path, u, g, callback, RESULT_INT);
+        REQ_RETURN (req);
+}
+
+void
+aio_mknod (SV8 *pathname, int mode, UV dev, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        aio_path p;
+        int pri;
+        aio_req *req;
+
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        hold_path (req, &p);
+        req->core = aiors_submit_mknod (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, (mode_t)mode, dev);
+        REQ_RETURN (req);
+}
+
+# aio_symlink: the first path is only the link's contents; the link is made
+# relative to the second path's working directory (the original uses the
+# first path's, see "DIFFERENCES FROM IO::AIO 4.80" in the POD).
+
+void
+aio_link (SV8 *oldpath, SV8 *newpath, SV *callback = &PL_sv_undef)
+	ALIAS:
+           aio_link    = AIORS_PATH2_LINK
+           aio_symlink = AIORS_PATH2_SYMLINK
+           aio_rename  = AIORS_PATH2_RENAME
+	PPCODE:
+{
+        aio_req *req = submit_path2 (aTHX_ ix, oldpath, newpath, 0, callback);
+        REQ_RETURN (req);
+}
+
+void
+aio_rename2 (SV8 *oldpath, SV8 *newpath, int flags = 0, SV *callback = &PL_sv_undef)
+	PPCODE:
+{
+        aio_req *req = submit_path2 (aTHX_ AIORS_PATH2_RENAME, oldpath, newpath, flags, callback);
+        REQ_RETURN (req);
+}
+
+void
+aio_wd (SV8 *pathname, SV *callback = &PL_sv_undef)
+	ALIAS:
+           aio_wd       = AIORS_RESOLVE_WD
+           aio_readlink = AIORS_RESOLVE_READLINK
+           aio_realpath = AIORS_RESOLVE_REALPATH
+	PPCODE:
+{
+        aio_path p;
+        int pri;
+        aio_req *req;
+
+        path_of (aTHX_ pathname, &p);
+        req = req_new (aTHX_ callback, ix == AIORS_RESOLVE_WD ? RESULT_WD : RESULT_STRING, &pri);
+        hold_path (req, &p);
+        req->core = aiors_submit_resolve (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, p.base, p.base_len);
+        REQ_RETURN (req);
+}
+
+PROTOTYPES: DISABLE
+
+MODULE = IO::AIO                PACKAGE = IO::AIO::WD
+
+BOOT:
+{
+  HV *aio_stash = gv_stashpvs ("IO::AIO", GV_ADD);
+
+  wd_stash = gv_stashpvs ("IO::AIO::WD", GV_ADD);
+  newCONSTSUB (aio_stash, "CWD"       , new_wd (aTHX_ AT_FDCWD        , "", 0));
+  newCONSTSUB (aio_stash, "INVALID_WD", new_wd (aTHX_ AIORS_INVALID_WD, "", 0));
+}
+
+void
+DESTROY (SV *self)
+	CODE:
+{
+        /* like IO::AIO, close with a request of the highest priority (so
+         * descriptors do not pile up), leaving aioreq_pri alone; objects
+         * without a descriptor (or forged ones) get an empty request */
+        MAGIC *mg = SvROK (self) ? mg_findext (SvRV (self), PERL_MAGIC_ext, &wd_vtbl) : NULL;
+        aio_wd *wd = mg ? (aio_wd *)mg->mg_ptr : NULL;
+        int fd = wd ? wd->fd : -1;
+        aio_req *req;
+
+        if (fd >= 0)
+          wd->fd = AIORS_INVALID_WD; /* a second DESTROY must not close it again */
+
+        Newxz (req, 1, aio_req);
+        req->kind = RESULT_NONE;
+        req->core = aiors_submit_wd_close (pool, (uintptr_t)req, 4, fd);
+        check_core (aTHX_ req);
+        PUTBACK;
+        run_on_next_submit (aTHX);
+        SPAGAIN;
+}
+
+MODULE = IO::AIO                PACKAGE = IO::AIO
+
+PROTOTYPES: ENABLE

@@ -348,6 +348,8 @@ object; in void context it returns nothing.
 
 The callback is always the last argument and may be omitted or C<undef>.
 Pathnames are byte strings; a string with characters above 255 croaks.
+Wherever a pathname is expected, a working directory object or a
+C<[$wd, $path]> pair may be given instead; see L</WORKING DIRECTORIES>.
 
 =over 4
 
@@ -426,6 +428,66 @@ first; C<READDIR_STAT_ORDER> orders entries for fast stat()ing.  The flags
 passed back include C<READDIR_FOUND_UNKNOWN> if some entry's type was
 unknown.
 
+=item aio_statvfs $fh_or_path, $callback->($info)
+
+C<statvfs> or C<fstatvfs> in the background.  Passes a hash reference
+with the keys C<bsize>, C<frsize>, C<blocks>, C<bfree>, C<bavail>,
+C<files>, C<ffree>, C<favail>, C<fsid>, C<flag> (test it with the
+C<IO::AIO::ST_*> constants) and C<namemax>, or C<undef> on failure.
+
+   aio_statvfs "/var", sub {
+      my $fs = shift or die "statvfs: $!";
+      printf "%.1f GiB free\n", $fs->{bavail} * $fs->{frsize} / 2**30;
+   };
+
+=item aio_utime $fh_or_path, $atime, $mtime, $callback->($status)
+
+Sets access and modification times, in seconds since the epoch; fractions
+are kept to the nanosecond.  If both are C<undef> (or both -1), both
+become the current time; a single C<undef> counts as -1.
+
+=item aio_chown $fh_or_path, $uid, $gid, $callback->($status)
+
+C<chown> in the background; C<undef> or -1 leaves that id as it is.
+
+=item aio_chmod $fh_or_path, $mode, $callback->($status)
+
+=item aio_truncate $fh_or_path, $length, $callback->($status)
+
+C<chmod> and C<truncate> in the background.  A path is truncated through
+a descriptor opened for writing, so a directory fails with C<EISDIR>;
+an C<undef> length fails with C<EINVAL>.
+
+=item aio_mknod $pathname, $mode, $dev, $callback->($status)
+
+Creates a special file; C<$mode> includes the type, e.g.
+C<IO::AIO::S_IFIFO | 0600> with C<$dev> 0 for a FIFO.
+
+=item aio_link $oldpath, $newpath, $callback->($status)
+
+=item aio_symlink $target, $newpath, $callback->($status)
+
+=item aio_rename $oldpath, $newpath, $callback->($status)
+
+=item aio_rename2 $oldpath, $newpath, $flags, $callback->($status)
+
+Hard link, symbolic link (C<$target> is stored as it is) and rename.
+C<aio_rename2> takes the C<IO::AIO::RENAME_NOREPLACE>, C<RENAME_EXCHANGE>
+and C<RENAME_WHITEOUT> flags of renameat2(2); with 0 it is C<aio_rename>.
+
+=item aio_readlink $pathname, $callback->($target)
+
+=item aio_realpath $pathname, $callback->($path)
+
+Pass the contents of a symlink, or the canonical absolute form of a path
+(every symlink, C<.> and C<..> resolved; every component must exist).  On
+failure the callback gets no arguments at all and C<$!> says why.
+
+   aio_realpath ".", sub {
+      my ($cwd) = @_ or die "realpath: $!";
+      print "working in $cwd\n";
+   };
+
 =item aio_nop $callback->()
 
 Does nothing, but goes through the whole request cycle.
@@ -442,6 +504,58 @@ C<sync> in the background.
 
 Creates a group (an C<IO::AIO::GRP>, always returned): a request that
 completes when all requests added to it have completed; see L</GROUPS>.
+
+=back
+
+=head1 WORKING DIRECTORIES
+
+The process has one current directory, shared by every thread.  Working
+directory objects (class C<IO::AIO::WD>) give requests others: a pathname
+argument may be
+
+=over 4
+
+=item * a string, relative to the current directory when the request runs;
+
+=item * C<[$wd, $path]>: C<$path> relative to C<$wd> (absolute paths ignore
+it); the path is copied when the request is submitted;
+
+=item * C<$wd> alone, the same as C<[$wd, ".">].  C<aio_rmdir> and the old
+path of C<aio_rename> use the directory's canonical path in this case, as
+C<.> itself cannot be removed or renamed.
+
+=back
+
+=over 4
+
+=item aio_wd $pathname, $callback->($wd)
+
+Opens a directory as a working directory object, remembering its canonical
+path as well.  Passes C<undef> with C<$!> set on failure; as an C<undef>
+C<$wd> in a pair makes every request fail with C<ENOENT>, checking is often
+unnecessary.
+
+   aio_wd "/etc", sub {
+      my $etc = shift;
+      aio_stat [$etc, "passwd"], sub { ... };
+   };
+
+The object holds a directory descriptor (C<O_PATH>), so it keeps reaching
+the same directory even if that is renamed; C<aio_realpath> of it (or of a
+path relative to it) uses the canonical path it was opened with.  The
+descriptor is closed by a request of the highest priority when the last
+reference goes away; requests using the object keep it alive until they
+are done.
+
+=item IO::AIO::CWD
+
+A constant object standing for the current directory: C<[IO::AIO::CWD,
+$path]> is the same as C<$path>.
+
+=item IO::AIO::INVALID_WD
+
+A constant object for which every request fails with C<ENOENT>; an C<undef>
+in a pair means the same.
 
 =back
 
@@ -604,6 +718,21 @@ bookkeeping.
 
 =item * Objects blessed into C<IO::AIO::REQ> by other code are treated as
 finished requests instead of being dereferenced.
+
+=item * Objects blessed into C<IO::AIO::WD> by other code, and pairs with a
+nonexistent element (a sparse array), croak when used as pathnames;
+destroying such an object closes nothing.  A second C<[$wd, $path]> with
+an C<undef> or C<INVALID_WD> C<$wd> (in C<aio_link>, C<aio_rename>, ...)
+fails with C<ENOENT> like the first.
+
+=item * C<aio_symlink $target, [$wd, $path]> creates the link relative to
+C<$wd>.  The original ignores that C<$wd> (creating the link relative to
+the current directory) and uses the working directory of C<$target>
+instead, which is only the link's contents.
+
+=item * C<aio_statvfs> of a path opens it with C<O_PATH>, so it also works
+on sockets and never opens devices for reading; the original's
+C<O_RDONLY> open fails on sockets with C<ENXIO>.
 
 =back
 

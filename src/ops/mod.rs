@@ -2,6 +2,7 @@
 
 pub mod dir;
 pub mod files;
+pub mod paths;
 
 use std::time::Duration;
 
@@ -55,5 +56,21 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
         Op::Mtouch { mem, modify } => int(files::mtouch(&mem, modify, ctx.req)),
         Op::Mlock { mem } => int(files::mlock(&mem)),
         Op::Mlockall { flags } => int(sys::mlockall(flags)),
+        Op::Statvfs { target } => paths::statvfs(&target),
+        Op::Utime { target, times } => int(paths::utime(&target, times.as_ref())),
+        Op::Chown { target, uid, gid } => int(paths::chown(&target, uid, gid)),
+        Op::Chmod { target, mode } => int(paths::chmod(&target, mode)),
+        Op::Truncate { target, length } => int(paths::truncate(&target, length)),
+        Op::Mknod { path, mode, dev } => int(sys::mknodat(path.dir, &path.path, mode, dev)),
+        Op::Link { from, to } => int(sys::linkat(from.dir, &from.path, to.dir, &to.path)),
+        Op::Symlink { target, link } => int(sys::symlinkat(&target, link.dir, &link.path)),
+        Op::Rename { from, to, flags } => int(sys::renameat2(from.dir, &from.path, to.dir, &to.path, flags)),
+        Op::Readlink { path } => paths::readlink(&path),
+        Op::Realpath { path, base } => paths::realpath(&path.path, base.as_deref()).map(Output::Bytes),
+        Op::WdOpen { path, base } => paths::wd_open(&path, base.as_deref()),
+        Op::WdClose { fd } => {
+            drop(fd);
+            Ok(Output::Int(0))
+        }
     }
 }
