@@ -297,6 +297,14 @@ impl Pool {
                 continue;
             }
             if !self.budget_left() {
+                // The round may have taken the last result: then nothing
+                // waits any more and the descriptor must not stay readable.
+                if self.batch.is_empty() {
+                    let mut results = lock(&self.shared.results);
+                    if results.queue.is_empty() {
+                        self.shared.settle_empty(&mut results);
+                    }
+                }
                 return Err(PollEnd::Budget);
             }
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
@@ -345,11 +353,7 @@ impl Pool {
         }
         let mut results = lock(&self.shared.results);
         if results.queue.is_empty() {
-            if results.signalled {
-                self.shared.notifier.drain();
-                results.signalled = false;
-            }
-            results.queue.shrink_if_empty();
+            self.shared.settle_empty(&mut results);
             return None;
         }
         let take = match self.max_poll_reqs {
@@ -388,6 +392,15 @@ impl Pool {
 }
 
 impl Shared {
+    /// The result queue is empty: make the descriptor unreadable.
+    fn settle_empty(&self, results: &mut ResultState) {
+        if results.signalled {
+            self.notifier.drain();
+            results.signalled = false;
+        }
+        results.queue.shrink_if_empty();
+    }
+
     /// Starts a thread if fewer threads run than requests are unfinished
     /// and the limit allows (IO::AIO's on-demand rule).
     fn maybe_start_thread(self: &Arc<Self>) {
@@ -638,6 +651,7 @@ mod tests {
         pool.poll_begin();
         assert!(pool.poll_next().is_ok());
         assert_eq!(pool.poll_next(), Err(PollEnd::Budget));
+        assert!(!readable(&pool), "the round used up its budget on the last result");
         pool.poll_begin();
         assert_eq!(pool.poll_next(), Err(PollEnd::Empty));
         assert!(!readable(&pool));
