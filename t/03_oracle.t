@@ -56,7 +56,11 @@ drain;
 # priority order under saturation
 IO::AIO::max_parallel 1;
 my @order;
-IO::AIO::aio_busy 0.2;
+# Let the one thread pick up the busy request before the rest is queued:
+# while surplus threads are quitting, the original may hand a queued
+# request to one of them.
+IO::AIO::aio_busy 0.5;
+select undef, undef, undef, 0.2;
 for my $pri (0, 3, -2, 4, 1, -4, 3) {
    aioreq_pri $pri;
    aio_nop sub { push @order, $pri };
