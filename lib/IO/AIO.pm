@@ -47,28 +47,8 @@ BEGIN {
    XSLoader::load ("IO::AIO", $VERSION);
 }
 
-# Every request in @AIO_REQ is declared here with the prototype of 4.80,
-# whether the XS defines it, a later part of this file does, or this build
-# lacks it.  Coro::AIO derives a wrapper from the prototype of each name in
-# @AIO_REQ when it is loaded and refuses to load if one has none; a missing
-# request then fails only when it is called ("Undefined subroutine").
-sub aio_sendfile($$$$;$);  sub aio_seek($$$;$);        sub aio_read($$$$$;$);
-sub aio_write($$$$$;$);    sub aio_open($$$;$);        sub aio_close($;$);
-sub aio_stat($;$);         sub aio_lstat($;$);         sub aio_unlink($;$);
-sub aio_rmdir($;$);        sub aio_readdir($;$);       sub aio_readdirx($$;$);
-sub aio_scandir($$;$);     sub aio_symlink($$;$);      sub aio_readlink($;$);
-sub aio_realpath($;$);     sub aio_fcntl($$$;$);       sub aio_ioctl($$$;$);
-sub aio_sync(;$);          sub aio_fsync($;$);         sub aio_syncfs($;$);
-sub aio_fdatasync($;$);    sub aio_sync_file_range($$$$;$);
-sub aio_pathsync($;$);     sub aio_readahead($$$;$);   sub aio_fiemap($$$$$;$);
-sub aio_allocate($$$$;$);  sub aio_rename($$;$);       sub aio_rename2($$;$$);
-sub aio_link($$;$);        sub aio_move($$;$);         sub aio_copy($$;$);
-sub aio_group(;$);         sub aio_nop(;$);            sub aio_mknod($$$;$);
-sub aio_load($$;$);        sub aio_rmtree($;$);        sub aio_mkdir($$;$);
-sub aio_chown($$$;$);      sub aio_chmod($$;$);        sub aio_utime($$$;$);
-sub aio_truncate($$;$);    sub aio_msync($;$$$$);      sub aio_mtouch($;$$$$);
-sub aio_mlock($;$$$);      sub aio_mlockall($;$);      sub aio_statvfs($;$);
-sub aio_slurp($$$$;$);     sub aio_wd($;$);            sub aio_busy($;$);
+# aio_rmtree recurses, so its prototype must be known before its body.
+sub aio_rmtree($;$);
 
 #############################################################################
 # Composite requests: plain Perl on top of the primitive requests.  Each one
