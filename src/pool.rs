@@ -20,9 +20,10 @@ use crate::queue::PriQueue;
 use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Pri, Request, Token};
 use crate::sys;
 
-/// How long a worker that ran out of work keeps looking for more before it
-/// sleeps.  Waking a sleeping thread on another CPU costs far more (about
-/// 100 µs on small VMs) than this, and only one worker spins at a time.
+/// How long a worker that ran out of work keeps looking for more (yielding
+/// the CPU in between) before it sleeps.  Waking a sleeping thread on
+/// another CPU costs far more (about 100 µs on small VMs) than this, and
+/// only one worker spins at a time.
 const SPIN: Duration = Duration::from_micros(50);
 
 /// How long a worker in a stream of requests waits for more to gather.
@@ -30,10 +31,6 @@ const STREAM_GATHER: Duration = Duration::from_micros(4);
 
 /// Most requests a worker takes from the queue at once.
 const MAX_BATCH: usize = 16;
-
-/// Pause instructions between two looks at the queue while spinning: the
-/// queue's cache line stays with the submitting thread in between.
-const SPIN_PAUSES: u32 = 32;
 
 /// Thread settings with IO::AIO's defaults.
 struct Limits {
@@ -381,7 +378,8 @@ impl Pool {
         let deadline = Instant::now() + SPIN;
         while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() {
             if Instant::now() < deadline {
-                std::hint::spin_loop();
+                // Let a worker on this CPU finish instead of spinning on it.
+                std::thread::yield_now();
                 continue;
             }
             self.shared.maybe_start_thread();
@@ -513,14 +511,14 @@ impl Shared {
                 found = true;
                 break;
             }
-            for _ in 0..SPIN_PAUSES {
-                std::hint::spin_loop();
-            }
+            // Yield rather than pause: on a busy machine the thread that
+            // would submit the next request may be waiting for this CPU.
+            std::thread::yield_now();
         }
         if found && streak >= 2 {
             let gather = Instant::now();
             while gather.elapsed() < STREAM_GATHER {
-                std::hint::spin_loop();
+                std::thread::yield_now();
             }
         }
         self.spinning.store(false, Relaxed);
