@@ -30,6 +30,11 @@ use crate::ops::dir::Listing;
 use crate::pool::{Event, PollEnd, Pool};
 use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Target, Token};
 
+/// `xs/aiors.h` states the same constants (checked by `build.rs`).
+mod header_constants {
+    include!(concat!(env!("OUT_DIR"), "/header_constants.rs"));
+}
+
 /// Opaque handle to a request: a pointer made by `Arc::into_raw`, owning
 /// one reference.
 pub type AiorsReq = Request;
@@ -180,8 +185,8 @@ macro_rules! pool_setter {
         /// `pool` must be a live pool from `aiors_pool_new`.
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $name(pool: *mut Pool, $value: $arg) {
-            // SAFETY: forwarded from the caller.
             guard((), || {
+                // SAFETY: forwarded from the caller.
                 if let Some($pool) = unsafe { pool_ref(pool) } {
                     $body
                 }

@@ -22,7 +22,7 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
         Op::Nop => Ok(Output::Int(0)),
         Op::Fail { errno } => Err(errno),
         Op::Busy { secs } => {
-            std::thread::sleep(Duration::from_secs_f64(secs.max(0.0).min(1e9)));
+            std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 1e9)));
             Ok(Output::Int(0))
         }
         Op::Sync => {
