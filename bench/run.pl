@@ -282,14 +282,19 @@ sub print_table {
             my $o = median(@{ $results{$key}{$metric}{orig} // [] });
             my $u = median(@{ $results{$key}{$metric}{ours} // [] });
             my $f = median(@{ $results{ floor_key_for($key) }{$metric}{floor} // [] });
-            my $ratio;
+            my ($ratio, $ratio_text);
             if (defined $o && defined $u && $o > 0 && $u > 0) {
                 $ratio = higher_is_better($unit) ? $u / $o : $o / $u;
                 push @ratios, $ratio;
+            } elsif (defined $o && defined $u && $o >= 0 && $u >= 0 && $o + $u > 0) {
+                # one side is exactly 0 (e.g. a cost the original does not
+                # pay at all): no finite ratio, left out of the mean
+                my $ours_better = $u > 0 ? higher_is_better($unit) : !higher_is_better($unit);
+                $ratio_text = $ours_better ? '>1000' : '<0.001';
             }
             my $noise = max(map { spread(@{ $results{$key}{$metric}{$_} // [] }) } qw(orig ours));
             push @rows, [$key, $metric, $unit, fmt_num($o), fmt_num($u),
-                         defined $ratio ? sprintf('%.3f', $ratio) : '-', fmt_num($f),
+                         defined $ratio ? sprintf('%.3f', $ratio) : $ratio_text // '-', fmt_num($f),
                          sprintf('%.0f%%', 100 * $noise)];
         }
     }

@@ -3,6 +3,12 @@
 # for poll_fileno to become readable, run poll_cb, repeat.  Reports latency
 # percentiles of the full round trip (submission -> worker -> result pipe ->
 # callback), i.e. the wake-up cost a single-request event loop pays.
+# A second phase repeats that on a busy pool: two IO::AIO::aio_busy 0.01
+# requests are kept running all the time (each one resubmitted from its
+# callback) and the aio_nop is submitted at priority 4 (sat_rtt_*).  The
+# pool has idle threads besides the two busy ones, so the nop should not
+# wait for a busy request; this catches engines that count a busy worker
+# as one that will pick up new work.
 use strict;
 use warnings;
 use Getopt::Long qw(GetOptions);
@@ -26,17 +32,48 @@ print "LOADED $INC{'IO/AIO.pm'}\n";
 my $rin = '';
 vec($rin, IO::AIO::poll_fileno(), 1) = 1;
 
+# phase 1: idle pool
 roundtrip() for 1 .. $WARMUP;    # starts threads, settles caches
-my @lat = map { roundtrip() } 1 .. $ITER;
-@lat = sort { $a <=> $b } @lat;
-printf "RESULT rtt_p50 %.2f us\n", percentile(\@lat, 0.50) * 1e6;
-printf "RESULT rtt_p99 %.2f us\n", percentile(\@lat, 0.99) * 1e6;
+report('rtt', map { roundtrip() } 1 .. $ITER);
+
+# phase 2: two workers kept busy, the nop at priority 4
+my $BUSY = 2;
+my $busy_running = 0;
+my $keep_busy = 1;
+my $busy;
+$busy = sub {
+    $busy_running++;
+    IO::AIO::aio_busy(0.01, sub {
+        $busy_running--;
+        $busy->() if $keep_busy;
+    });
+};
+$busy->() for 1 .. $BUSY;
+roundtrip(4) for 1 .. $WARMUP;
+report('sat_rtt', map { roundtrip(4) } 1 .. $ITER);
+$busy_running == $BUSY or die "expected $BUSY busy requests, $busy_running running\n";
+$keep_busy = 0;
+while (IO::AIO::nreqs()) {
+    select(my $rout = $rin, undef, undef, undef);
+    IO::AIO::poll_cb();
+}
+undef $busy;
 exit 0;
 
-# Returns the seconds one submit -> callback cycle took.
+sub report {
+    my ($name, @lat) = @_;
+    @lat = sort { $a <=> $b } @lat;
+    printf "RESULT %s_p50 %.2f us\n", $name, percentile(\@lat, 0.50) * 1e6;
+    printf "RESULT %s_p99 %.2f us\n", $name, percentile(\@lat, 0.99) * 1e6;
+}
+
+# Returns the seconds one submit -> callback cycle took (optionally with
+# the nop at priority $pri).
 sub roundtrip {
+    my ($pri) = @_;
     my $fired = 0;
     my $t0 = clock_gettime(CLOCK_MONOTONIC);
+    aioreq_pri $pri if defined $pri;
     aio_nop sub { $fired = 1 };
     until ($fired) {
         select(my $rout = $rin, undef, undef, undef);
