@@ -29,6 +29,10 @@ const SPIN: Duration = Duration::from_micros(50);
 /// How long a worker in a stream of requests waits for more to gather.
 const STREAM_GATHER: Duration = Duration::from_micros(4);
 
+/// Requests outstanding at once from which memory is given back to the
+/// system after they are done.
+const BURST: usize = 16 * 1024;
+
 /// Most requests a worker takes from the queue at once.
 const MAX_BATCH: usize = 16;
 
@@ -74,6 +78,8 @@ struct Counters {
     nready: AtomicUsize,
     npending: AtomicUsize,
     nthreads: AtomicUsize,
+    /// Most requests outstanding at once since memory was last given back.
+    peak: AtomicUsize,
 }
 
 struct Shared {
@@ -182,7 +188,7 @@ impl Pool {
         {
             let mut work = lock(&shared.work);
             work.queue.push(pri, Job { req: Arc::clone(&req), op });
-            shared.counters.nreqs.fetch_add(1, Relaxed);
+            shared.count_new_request();
             shared.counters.nready.fetch_add(1, Relaxed);
             // Wake a sleeper only for requests that no thread already
             // awake (a spinning one, or one woken before) will take.
@@ -199,7 +205,7 @@ impl Pool {
     /// Creates a group; its own request completes without a worker.
     pub fn submit_group(&self, token: Token, pri: Pri) -> Arc<Request> {
         let req = Request::new(token, pri, Links::for_group());
-        self.shared.counters.nreqs.fetch_add(1, Relaxed);
+        self.shared.count_new_request();
         self.shared.push_result(Completion { req: Arc::clone(&req), outcome: Ok(Output::Int(0)) });
         req
     }
@@ -351,6 +357,8 @@ impl Pool {
         let mut results = lock(&self.shared.results);
         if results.queue.is_empty() {
             self.shared.settle_empty(&mut results);
+            drop(results);
+            self.release_memory_after_burst();
             return None;
         }
         let take = match self.max_poll_reqs {
@@ -360,6 +368,21 @@ impl Pool {
         self.batch.extend(std::iter::from_fn(|| results.queue.pop()).take(take));
         drop(results);
         self.batch.pop_front()
+    }
+
+    /// Once a burst of requests is over, gives the memory of its queues
+    /// back to the system (a million queued requests must not keep their
+    /// hundreds of MiB for the life of the process).
+    fn release_memory_after_burst(&mut self) {
+        let counters = &self.shared.counters;
+        if counters.peak.load(Relaxed) < BURST || counters.nreqs.load(Relaxed) > 0 {
+            return;
+        }
+        counters.peak.store(0, Relaxed);
+        self.batch = VecDeque::new();
+        self.agenda = Vec::new();
+        lock(&self.shared.work).queue.shrink_if_empty();
+        sys::malloc_trim();
     }
 
     /// The outcome of the request of the last `Done` event (groups have
@@ -390,6 +413,13 @@ impl Pool {
 }
 
 impl Shared {
+    fn count_new_request(&self) {
+        let outstanding = self.counters.nreqs.fetch_add(1, Relaxed) + 1;
+        if outstanding >= BURST {
+            self.counters.peak.fetch_max(outstanding, Relaxed);
+        }
+    }
+
     /// The result queue is empty: make the descriptor unreadable.
     fn settle_empty(&self, results: &mut ResultState) {
         if results.signalled {

@@ -281,6 +281,12 @@ pub fn page_size() -> usize {
     }
 }
 
+/// Returns free heap memory to the system (glibc keeps it otherwise).
+pub fn malloc_trim() {
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe { libc::malloc_trim(0) };
+}
+
 /// Seconds since the epoch, as time(2) gives them.
 pub fn now_secs() -> i64 {
     // SAFETY: time(NULL) writes nothing.
