@@ -686,6 +686,220 @@ outstanding requests and new threads.
 
 =back
 
+=head1 CONSTANTS
+
+All constants are functions in package C<IO::AIO> without arguments, to
+be called with their full name (C<IO::AIO::O_RDONLY>); none is exported.
+Most take their value from the system headers at build time, and a name
+the system does not define is 0, so that code can test a flag without
+checking whether it exists.  (C<FS_IOC_FIEMAP> alone is left out
+entirely where it is missing.)  Marked values below belong to IO::AIO's
+own interface and are the same everywhere.
+
+=over 4
+
+=item Open flags: C<O_*>
+
+C<O_RDONLY>, C<O_WRONLY>, C<O_RDWR> and C<O_ACCMODE>; C<O_CREAT>,
+C<O_EXCL>, C<O_TRUNC>, C<O_APPEND>, C<O_NONBLOCK>, C<O_CLOEXEC>,
+C<O_NOCTTY>, C<O_NOFOLLOW>, C<O_DIRECTORY>, C<O_DIRECT>, C<O_NOATIME>,
+C<O_SYNC>, C<O_DSYNC>, C<O_RSYNC>, C<O_ASYNC>, C<O_PATH>, C<O_TMPFILE>,
+C<O_EXEC>, C<O_SEARCH> (C<O_RDONLY> where the system lacks it) and
+C<O_TTY_INIT>.  For C<aio_open>, C<pipe2> and wherever Perl's C<Fcntl>
+lacks one.
+
+=item File types: C<S_IF*>
+
+C<S_IFMT> (the mask) and C<S_IFREG>, C<S_IFDIR>, C<S_IFLNK>, C<S_IFIFO>,
+C<S_IFSOCK>, C<S_IFCHR>, C<S_IFBLK>, C<S_IFWHT>: the type bits of a
+mode, for C<aio_mknod> and for examining C<(stat _)[2]>.
+
+=item Directory entry types: C<DT_*> (fixed values)
+
+C<DT_UNKNOWN>, C<DT_FIFO>, C<DT_CHR>, C<DT_DIR>, C<DT_BLK>, C<DT_REG>,
+C<DT_LNK>, C<DT_SOCK>, C<DT_WHT>: the C<$type> of an C<aio_readdirx>
+entry.
+
+=item Directory reading: C<READDIR_*> (fixed values)
+
+C<READDIR_DENTS>, C<READDIR_DIRS_FIRST>, C<READDIR_STAT_ORDER> and
+C<READDIR_FOUND_UNKNOWN>, the flags of C<aio_readdirx>.
+
+=item Seeking: C<SEEK_*>
+
+C<SEEK_SET>, C<SEEK_CUR> and C<SEEK_END> (fixed at 0, 1, 2), and
+C<SEEK_DATA>, C<SEEK_HOLE> (from the system) to find data and holes in a
+sparse file, for C<aio_seek>.
+
+=item Renaming: C<RENAME_*> (fixed values)
+
+C<RENAME_NOREPLACE>, C<RENAME_EXCHANGE>, C<RENAME_WHITEOUT>, for
+C<aio_rename2>.
+
+=item Space allocation: C<FALLOC_FL_*> (fixed values)
+
+C<FALLOC_FL_KEEP_SIZE>, C<FALLOC_FL_PUNCH_HOLE>,
+C<FALLOC_FL_COLLAPSE_RANGE> (remove a range, closing the gap),
+C<FALLOC_FL_ZERO_RANGE>, C<FALLOC_FL_INSERT_RANGE> (open a gap) and
+C<FALLOC_FL_UNSHARE_RANGE> (give shared blocks a private copy), for
+C<aio_allocate>.
+
+=item Syncing: C<SYNC_FILE_RANGE_*> and C<MS_*> (fixed values)
+
+C<SYNC_FILE_RANGE_WAIT_BEFORE>, C<SYNC_FILE_RANGE_WRITE>,
+C<SYNC_FILE_RANGE_WAIT_AFTER> for C<aio_sync_file_range>; C<MS_ASYNC>,
+C<MS_SYNC> and C<MS_INVALIDATE> for C<aio_msync>.
+
+=item Memory: C<PROT_*>, C<MAP_*>, C<MREMAP_*>, C<MADV_*>, C<MCL_*>, C<MT_MODIFY>, C<PAGESIZE>
+
+C<PROT_NONE>, C<PROT_READ>, C<PROT_WRITE>, C<PROT_EXEC> for C<mmap> and
+C<mprotect>.  C<MAP_SHARED>, C<MAP_PRIVATE>, C<MAP_SHARED_VALIDATE> and the
+modifiers C<MAP_ANONYMOUS> (C<MAP_ANON> on systems with only that name),
+C<MAP_FIXED>, C<MAP_FIXED_NOREPLACE>, C<MAP_LOCKED>, C<MAP_NORESERVE>,
+C<MAP_POPULATE>, C<MAP_NONBLOCK>, C<MAP_GROWSDOWN>, C<MAP_32BIT>,
+C<MAP_HUGETLB>, C<MAP_STACK>, C<MAP_SYNC>, C<MAP_UNINITIALIZED> for
+C<mmap>.  C<MREMAP_MAYMOVE> and C<MREMAP_FIXED> for C<mremap>.
+C<MADV_NORMAL>, C<MADV_SEQUENTIAL>, C<MADV_RANDOM>, C<MADV_WILLNEED>,
+C<MADV_DONTNEED> for C<madvise>.  C<MCL_CURRENT>, C<MCL_FUTURE>,
+C<MCL_ONFAULT> (fixed) for C<aio_mlockall> and C<mlockall>.  C<MT_MODIFY>
+(fixed) for C<aio_mtouch>.  C<PAGESIZE> is the system's page size,
+determined when the module loads.
+
+=item File advice: C<FADV_*>
+
+C<FADV_NORMAL>, C<FADV_SEQUENTIAL>, C<FADV_RANDOM>, C<FADV_NOREUSE>,
+C<FADV_WILLNEED>, C<FADV_DONTNEED>, for C<fadvise>.
+
+=item Filesystem status: C<ST_*>
+
+C<ST_RDONLY>, C<ST_NOSUID>, C<ST_NODEV>, C<ST_NOEXEC>, C<ST_SYNCHRONOUS>,
+C<ST_MANDLOCK>, C<ST_WRITE>, C<ST_APPEND>, C<ST_IMMUTABLE>, C<ST_NOATIME>,
+C<ST_NODIRATIME>, C<ST_RELATIME>: bits of the C<flag> field of an
+C<aio_statvfs> result.
+
+=item Extents: C<FIEMAP_*>
+
+C<FIEMAP_FLAG_SYNC>, C<FIEMAP_FLAG_XATTR> and C<FIEMAP_FLAGS_COMPAT> (the
+flags C<aio_fiemap> accepts); C<FIEMAP_EXTENT_LAST>,
+C<FIEMAP_EXTENT_UNKNOWN>, C<FIEMAP_EXTENT_DELALLOC>,
+C<FIEMAP_EXTENT_ENCODED>, C<FIEMAP_EXTENT_DATA_ENCRYPTED>,
+C<FIEMAP_EXTENT_NOT_ALIGNED>, C<FIEMAP_EXTENT_DATA_INLINE>,
+C<FIEMAP_EXTENT_DATA_TAIL>, C<FIEMAP_EXTENT_UNWRITTEN>,
+C<FIEMAP_EXTENT_MERGED>, C<FIEMAP_EXTENT_SHARED> (the flags of each
+extent it returns).  The error C<EBADR> reports unsupported flags.
+
+=item Filesystem ioctls: C<FS_IOC_*>, C<FI*>, C<BLK*>, C<FS_*_FL>, C<FS_XFLAG_*>
+
+Request numbers for C<aio_ioctl>: C<FS_IOC_GETFLAGS>, C<FS_IOC_SETFLAGS>,
+C<FS_IOC_GETVERSION>, C<FS_IOC_SETVERSION>, C<FS_IOC_FIEMAP>,
+C<FS_IOC_FSGETXATTR>, C<FS_IOC_FSSETXATTR>, the encryption requests
+C<FS_IOC_SET_ENCRYPTION_POLICY>, C<FS_IOC_GET_ENCRYPTION_PWSALT>,
+C<FS_IOC_GET_ENCRYPTION_POLICY> (with C<FS_KEY_DESCRIPTOR_SIZE>);
+C<FIFREEZE>, C<FITHAW>, C<FITRIM>, C<FICLONE>, C<FICLONERANGE>,
+C<FIDEDUPERANGE>; and for block devices C<BLKROSET>, C<BLKROGET>,
+C<BLKRRPART>, C<BLKGETSIZE>, C<BLKGETSIZE64>, C<BLKFLSBUF>, C<BLKRASET>,
+C<BLKRAGET>, C<BLKFRASET>, C<BLKFRAGET>, C<BLKSECTSET>, C<BLKSECTGET>,
+C<BLKSSZGET>, C<BLKBSZGET>, C<BLKBSZSET>.  The inode flags that
+C<FS_IOC_GETFLAGS> and C<FS_IOC_SETFLAGS> read and write (what
+chattr(1) shows) are C<FS_SECRM_FL>, C<FS_UNRM_FL>, C<FS_COMPR_FL>,
+C<FS_SYNC_FL>, C<FS_IMMUTABLE_FL>, C<FS_APPEND_FL>, C<FS_NODUMP_FL>,
+C<FS_NOATIME_FL>, C<FS_DIRTY_FL>, C<FS_COMPRBLK_FL>, C<FS_NOCOMP_FL>,
+C<FS_ENCRYPT_FL>, C<FS_BTREE_FL>, C<FS_INDEX_FL>, C<FS_JOURNAL_DATA_FL>,
+C<FS_NOTAIL_FL>, C<FS_DIRSYNC_FL>, C<FS_TOPDIR_FL> and the mask
+C<FS_FL_USER_MODIFIABLE>; the values C<FS_XFLAG_REALTIME>,
+C<FS_XFLAG_PREALLOC>, C<FS_XFLAG_IMMUTABLE>, C<FS_XFLAG_APPEND>,
+C<FS_XFLAG_SYNC>, C<FS_XFLAG_NOATIME>, C<FS_XFLAG_NODUMP>,
+C<FS_XFLAG_RTINHERIT>, C<FS_XFLAG_PROJINHERIT>, C<FS_XFLAG_NOSYMLINKS>,
+C<FS_XFLAG_EXTSIZE>, C<FS_XFLAG_EXTSZINHERIT>, C<FS_XFLAG_NODEFRAG>,
+C<FS_XFLAG_FILESTREAM>, C<FS_XFLAG_DAX>, C<FS_XFLAG_HASATTR> are those of
+the C<fsxattr> structure of C<FS_IOC_FSGETXATTR>.
+
+=item Descriptor control: C<F_*>
+
+C<F_DUPFD_CLOEXEC>; the open file description locks C<F_OFD_GETLK>,
+C<F_OFD_SETLK>, C<F_OFD_GETLKW>; file sealing with C<F_ADD_SEALS>,
+C<F_GET_SEALS> and the seals C<F_SEAL_SEAL>, C<F_SEAL_SHRINK>,
+C<F_SEAL_GROW>, C<F_SEAL_WRITE>.  For C<aio_fcntl> and Perl's C<fcntl>.
+(Linux names the blocking lock C<F_OFD_SETLKW>, so C<F_OFD_GETLKW> is 0
+there.)
+
+=item Pipes and sockets: C<SPLICE_F_*>, C<SOCK_CLOEXEC>, C<MSG_CMSG_CLOEXEC>
+
+C<SPLICE_F_MOVE>, C<SPLICE_F_NONBLOCK>, C<SPLICE_F_MORE>, C<SPLICE_F_GIFT>
+for C<splice> and C<tee>; C<SOCK_CLOEXEC> for C<accept4> (and
+C<socket>); C<MSG_CMSG_CLOEXEC> for C<recvmsg>.
+
+=item Event, timer and memory files: C<EFD_*>, C<TFD_*>, C<CLOCK_*>, C<MFD_*>
+
+C<EFD_CLOEXEC>, C<EFD_NONBLOCK>, C<EFD_SEMAPHORE> for C<eventfd>.
+C<TFD_CLOEXEC>, C<TFD_NONBLOCK> for C<timerfd_create>, and
+C<TFD_TIMER_ABSTIME>, C<TFD_TIMER_CANCEL_ON_SET> for C<timerfd_settime>.
+The clocks C<CLOCK_REALTIME>, C<CLOCK_MONOTONIC>, C<CLOCK_BOOTTIME>
+(which keeps counting during suspend), C<CLOCK_REALTIME_ALARM> and
+C<CLOCK_BOOTTIME_ALARM> (which wake the system).  C<MFD_CLOEXEC>,
+C<MFD_ALLOW_SEALING>, C<MFD_HUGETLB>, C<MFD_HUGETLB_2MB>,
+C<MFD_HUGETLB_1GB> for C<memfd_create>.
+
+=item Mounting: C<MS_*>, C<MNT_*>, C<UMOUNT_NOFOLLOW>
+
+The C<mount> flags C<MS_RDONLY>, C<MS_NOSUID>, C<MS_NODEV>, C<MS_NOEXEC>,
+C<MS_SYNCHRONOUS>, C<MS_REMOUNT>, C<MS_MANDLOCK>, C<MS_DIRSYNC>,
+C<MS_NOATIME>, C<MS_NODIRATIME>, C<MS_BIND>, C<MS_MOVE>, C<MS_REC>,
+C<MS_SILENT>, C<MS_POSIXACL>, C<MS_UNBINDABLE>, C<MS_PRIVATE>,
+C<MS_SLAVE>, C<MS_SHARED>, C<MS_RELATIME>, C<MS_KERNMOUNT>,
+C<MS_I_VERSION>, C<MS_STRICTATIME>, C<MS_LAZYTIME>, C<MS_ACTIVE>,
+C<MS_NOUSER>, C<MS_RMT_MASK>, C<MS_MGC_VAL>, C<MS_MGC_MSK> (not to be
+confused with the C<MS_*> of C<aio_msync>, which share the prefix).  The
+C<umount> flags C<MNT_FORCE>, C<MNT_DETACH>, C<MNT_EXPIRE>,
+C<UMOUNT_NOFOLLOW>.
+
+=item New mount interface: C<OPEN_TREE_*>, C<FSOPEN_*>, C<FSPICK_*>, C<MOVE_MOUNT_*>, C<FSCONFIG_*>, C<MOUNT_ATTR_*>
+
+C<OPEN_TREE_CLONE>; C<FSOPEN_CLOEXEC>; C<FSPICK_CLOEXEC>,
+C<FSPICK_SYMLINK_NOFOLLOW>, C<FSPICK_NO_AUTOMOUNT>, C<FSPICK_EMPTY_PATH>;
+C<MOVE_MOUNT_F_SYMLINKS>, C<MOVE_MOUNT_F_AUTOMOUNTS>,
+C<MOVE_MOUNT_F_EMPTY_PATH>, C<MOVE_MOUNT_T_SYMLINKS>,
+C<MOVE_MOUNT_T_AUTOMOUNTS>, C<MOVE_MOUNT_T_EMPTY_PATH>;
+C<FSCONFIG_SET_FLAG>, C<FSCONFIG_SET_STRING>, C<FSCONFIG_SET_BINARY>,
+C<FSCONFIG_SET_PATH>, C<FSCONFIG_SET_PATH_EMPTY>, C<FSCONFIG_SET_FD>,
+C<FSCONFIG_CMD_CREATE>, C<FSCONFIG_CMD_RECONFIGURE>; C<MOUNT_ATTR_RDONLY>,
+C<MOUNT_ATTR_NOSUID>, C<MOUNT_ATTR_NODEV>, C<MOUNT_ATTR_NOEXEC>,
+C<MOUNT_ATTR__ATIME>, C<MOUNT_ATTR_RELATIME>, C<MOUNT_ATTR_NOATIME>,
+C<MOUNT_ATTR_STRICTATIME>, C<MOUNT_ATTR_NODIRATIME>.  Values for use with
+C<syscall> and the open_tree(2)/fsopen(2) family, which this module does
+not wrap.  As in IO::AIO, the C<FSCONFIG_*> values are 0 with the usual
+headers, where they are not macros.
+
+=item Paths relative to directories: C<AT_*>
+
+C<AT_FDCWD>, C<AT_SYMLINK_NOFOLLOW>, C<AT_SYMLINK_FOLLOW>, C<AT_EACCESS>,
+C<AT_REMOVEDIR>, C<AT_NO_AUTOMOUNT>, C<AT_EMPTY_PATH>, C<AT_RECURSIVE>,
+and C<AT_STATX_SYNC_TYPE>, C<AT_STATX_AS_STAT>, C<AT_STATX_FORCE_SYNC>,
+C<AT_STATX_DONT_SYNC> for C<statx>.
+
+=item statx fields: C<STATX_*>
+
+The C<$mask> bits of C<statx> and C<stx_mask>: C<STATX_TYPE>,
+C<STATX_MODE>, C<STATX_NLINK>, C<STATX_UID>, C<STATX_GID>,
+C<STATX_ATIME>, C<STATX_MTIME>, C<STATX_CTIME>, C<STATX_INO>,
+C<STATX_SIZE>, C<STATX_BLOCKS>, C<STATX_BTIME>, and C<STATX_BASIC_STATS>
+(what C<stat> returns) and C<STATX_ALL>.  The C<stx_attributes> bits
+C<STATX_ATTR_COMPRESSED>, C<STATX_ATTR_IMMUTABLE>, C<STATX_ATTR_APPEND>,
+C<STATX_ATTR_NODUMP>, C<STATX_ATTR_ENCRYPTED>, C<STATX_ATTR_AUTOMOUNT>.
+
+=item Process ids: C<P_*>
+
+C<P_PID>, C<P_PIDFD>, C<P_PGID>, C<P_ALL>, the id types of waitid(2).
+Like IO::AIO, this module takes them from macros, and the usual headers
+declare them otherwise, so they are normally 0.
+
+=item Error numbers: C<ENOSYS>, C<EXDEV>, C<EBADR>
+
+Errors the requests report and that L<Errno> may not name on every
+system.
+
+=back
+
 =head1 THE RUST ENGINE
 
 Requests wait in one FIFO per priority; worker threads take the highest
