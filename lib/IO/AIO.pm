@@ -686,6 +686,378 @@ outstanding requests and new threads.
 
 =back
 
+=head1 SYNCHRONOUS HELPERS
+
+These functions are not requests: they run in the calling thread and
+return their result directly, blocking for as long as the system call
+does.  They wrap Linux calls that Perl itself does not offer, several of
+them useful together with the requests (C<mmap> for the memory requests,
+C<pipe2> and C<splice> next to C<aio_sendfile>).
+
+Many can be imported by name (C<use IO::AIO qw(mmap pipe2)>): C<sendfile>,
+C<fadvise>, C<madvise>, C<mmap>, C<munmap>, C<mremap>, C<munlock>,
+C<munlockall>, C<accept4>, C<tee>, C<splice>, C<pipe2>, C<pipesize>,
+C<fexecve>, C<mount>, C<umount>, C<memfd_create>, C<eventfd>, the
+C<timerfd_*> and the C<pidfd_*> functions.  The others are always called
+with their full name.  Unless said otherwise, a function returns 0 (or a
+count) on success and -1 with C<$!> set on failure; functions that create
+a descriptor return a new Perl filehandle, or C<undef> with C<$!> set.
+
+=head2 Memory maps
+
+=over 4
+
+=item IO::AIO::mmap $scalar, $length, $prot, $flags, $fh = undef, $offset = 0
+
+Maps C<$length> bytes of C<$fh> from C<$offset> on (a multiple of
+C<IO::AIO::PAGESIZE>) into memory and makes C<$scalar> a string whose
+bytes are that memory.  With C<$fh> C<undef> and C<IO::AIO::MAP_ANONYMOUS>
+in C<$flags> the memory is fresh and zero-filled.  C<$prot> combines
+C<IO::AIO::PROT_READ>, C<PROT_WRITE> and C<PROT_EXEC> (or is
+C<PROT_NONE>); C<$flags> is C<IO::AIO::MAP_SHARED> (changes reach the file
+and other processes) or C<MAP_PRIVATE>, plus any other C<MAP_*> flags.
+Returns true, or false with C<$!> set.
+
+Read the scalar like any string; change it only in place, without
+changing its length (four-argument C<substr>, C<vec>, an lvalue C<substr>
+of the same length).  Assigning something else to the scalar detaches
+it, and the memory is unmapped when the scalar is freed, mapped again,
+or passed to C<IO::AIO::munmap>.
+
+   use Digest::MD5 ();
+
+   open my $fh, "<", $file or die "$file: $!";
+   IO::AIO::mmap my $data, -s $fh, IO::AIO::PROT_READ, IO::AIO::MAP_SHARED, $fh
+      or die "mmap: $!";
+   print Digest::MD5::md5_hex ($data), "  $file\n";
+
+=item IO::AIO::munmap $scalar
+
+Unmaps the memory behind C<$scalar>, which becomes C<undef>.  Croaks while
+a request (C<aio_msync>, C<aio_mlock>, ...) still uses it.
+
+=item IO::AIO::mremap $scalar, $new_length, $flags = MREMAP_MAYMOVE, $new_address = 0
+
+mremap(2): resizes a mapping made by C<IO::AIO::mmap>; the scalar's length
+follows.  Returns false with C<$!> set on failure; on success C<"0 but
+true"> if the memory stayed at its address and 1 if it moved.  With
+C<$flags> 0 it may not move, and fails if it cannot grow in place.
+Croaks for a scalar that is not mapped or that a request is using.
+
+=item IO::AIO::madvise $scalar, $offset, $length, $advice
+
+=item IO::AIO::mprotect $scalar, $offset, $length, $prot
+
+posix_madvise(3) with one of the C<IO::AIO::MADV_*> values, or
+mprotect(2) with C<PROT_*> values, for a byte range of a mapped scalar;
+C<$offset> and C<$length> work as for the memory requests (negative
+offset from the end, C<undef> length to the end), and the range is
+widened to whole pages.  C<mprotect> returns 0 or -1; C<madvise> returns
+0 or the error number itself, as posix_madvise does.
+
+=item IO::AIO::munlock $scalar, $offset = 0, $length = undef
+
+Undoes C<aio_mlock> for a range of the scalar.
+
+=item IO::AIO::mlockall $flags
+
+=item IO::AIO::munlockall
+
+The blocking forms of C<aio_mlockall>, and its opposite.
+
+=back
+
+=head2 Descriptors and pipes
+
+=over 4
+
+=item IO::AIO::sendfile $out_fh, $in_fh, $offset, $count
+
+C<aio_sendfile> in the calling thread, with the same fallback and result.
+Reasonable when the input is most likely cached and the output is a
+non-blocking socket, so that neither side can hold the caller up.
+
+=item IO::AIO::fadvise $fh, $offset, $length, $advice
+
+posix_fadvise(2): tells the kernel how a range of the file (C<$length>
+0: up to the end) will be used, with one of the C<IO::AIO::FADV_*>
+values.  Returns 0 or the error number itself.
+
+   # we will read the whole file once, front to back
+   IO::AIO::fadvise $fh, 0, 0, IO::AIO::FADV_SEQUENTIAL;
+
+=item IO::AIO::accept4 $listen_fh, $sockaddr, $maxlen, $flags
+
+accept4(2): accepts a connection and returns its handle, or C<undef>.
+C<$flags> may hold C<IO::AIO::SOCK_CLOEXEC> and C<SOCK_NONBLOCK> (from
+L<Socket>), so the new socket never exists without them.  The peer's
+address is stored in C<$sockaddr> if C<$maxlen> is not 0; an address
+longer than C<$maxlen> bytes shows as a string one byte longer than
+C<$maxlen>.  Pass C<undef> and 0 to skip the address.
+
+   use Socket qw(SOCK_NONBLOCK unpack_sockaddr_in inet_ntoa);
+
+   my $peer;
+   my $conn = IO::AIO::accept4 $listener, $peer, 128,
+                 IO::AIO::SOCK_CLOEXEC | SOCK_NONBLOCK
+      or die "accept4: $!";
+   my ($port, $addr) = unpack_sockaddr_in $peer;
+   print "connection from ", inet_ntoa ($addr), ":$port\n";
+
+=item IO::AIO::splice $in_fh, $in_offset, $out_fh, $out_offset, $length, $flags
+
+splice(2): moves up to C<$length> bytes between two descriptors, one of
+which must be a pipe, without copying them through Perl.  An offset of
+C<undef> uses (and advances) that descriptor's position and must be used
+for the pipe.  C<$flags> combines the C<IO::AIO::SPLICE_F_*> values.
+Returns the number of bytes moved (0 at the end of the input), or -1.
+The two descriptors must not refer to the same file.
+
+=item IO::AIO::tee $in_fh, $out_fh, $length, $flags
+
+tee(2): copies up to C<$length> bytes from one pipe into another without
+consuming them, so they can still be read (or spliced) from C<$in_fh>.
+Returns the number of bytes copied, or -1.
+
+=item IO::AIO::pipesize $pipe_fh, $new_size = -1
+
+Returns the capacity of a pipe in bytes, or sets it when C<$new_size> is
+given and returns the new capacity (the kernel rounds up); -1 on failure.
+
+=item IO::AIO::pipe2 $flags = 0
+
+pipe2(2): returns a read and a write handle, or the empty list on
+failure.  C<$flags> may combine C<IO::AIO::O_CLOEXEC>, C<O_NONBLOCK> and
+C<O_DIRECT> (packet mode); with 0 it is Perl's C<pipe>.
+
+   my ($r, $w) = IO::AIO::pipe2 IO::AIO::O_CLOEXEC | IO::AIO::O_NONBLOCK
+      or die "pipe2: $!";
+
+=item IO::AIO::memfd_create $name, $flags = 0
+
+memfd_create(2): an anonymous file that lives in memory, returned as a
+read-write handle (C<undef> on failure).  C<$name> only shows up in
+F</proc/self/fd>.  C<$flags> combines the C<IO::AIO::MFD_*> values;
+C<MFD_CLOEXEC> is what one usually wants, C<MFD_ALLOW_SEALING> permits
+C<F_ADD_SEALS> later.
+
+   my $fh = IO::AIO::memfd_create "scratch", IO::AIO::MFD_CLOEXEC
+      or die "memfd_create: $!";
+   syswrite $fh, "kept in RAM\n";
+
+=item IO::AIO::fexecve $fh, \@args, \@env = undef
+
+fexecve(3): runs the program open on C<$fh> in place of the current
+process.  C<@args> is the complete argument vector, starting with the
+program's name; without C<\@env> the current environment is passed.
+Returns only on failure, with -1.
+
+=back
+
+=head2 Event, timer and process descriptors
+
+=over 4
+
+=item IO::AIO::eventfd $initval = 0, $flags = 0
+
+eventfd(2): a descriptor holding a 64-bit counter, starting at
+C<$initval>.  Writing 8 bytes (C<pack "Q", $n>) adds C<$n>; reading 8 bytes
+returns the counter and resets it (with C<IO::AIO::EFD_SEMAPHORE>: returns 1
+and decrements it).  It is readable while the counter is not zero, so it
+can wake an event loop.  C<$flags> combines the C<IO::AIO::EFD_*> values.
+
+   my $fh = IO::AIO::eventfd 0, IO::AIO::EFD_CLOEXEC or die "eventfd: $!";
+   syswrite $fh, pack "Q", 3;
+   sysread $fh, my $buf, 8;
+   print "counter was ", unpack ("Q", $buf), "\n";   # 3
+
+=item IO::AIO::timerfd_create $clockid, $flags = 0
+
+timerfd_create(2): a timer that is read like a file.  C<$clockid> is one
+of the C<IO::AIO::CLOCK_*> values, C<$flags> combines C<IO::AIO::TFD_NONBLOCK>
+and C<TFD_CLOEXEC>.  Once the timer has expired, the handle is readable;
+reading 8 bytes returns (as C<unpack "Q">) how many times it expired since
+the last read.
+
+=item IO::AIO::timerfd_settime $fh, $flags, $interval, $value
+
+Arms the timer to expire in C<$value> seconds and then every
+C<$interval> seconds (0: only once); a C<$value> of 0 disarms it.  Both
+may have fractions.  With C<IO::AIO::TFD_TIMER_ABSTIME> in C<$flags>,
+C<$value> is a time on the timer's clock rather than a delay.  Returns the
+previous interval and remaining time, or the empty list on failure.
+
+=item IO::AIO::timerfd_gettime $fh
+
+Returns the interval and the time until the next expiry, or the empty
+list on failure.
+
+   my $t = IO::AIO::timerfd_create IO::AIO::CLOCK_MONOTONIC,
+                                    IO::AIO::TFD_CLOEXEC
+      or die "timerfd_create: $!";
+   my @old = IO::AIO::timerfd_settime $t, 0, 0.5, 0.5
+      or die "timerfd_settime: $!";
+   for (1 .. 3) {
+      sysread $t, my $buf, 8;
+      printf "tick (%d expiry)\n", unpack "Q", $buf;
+   }
+
+=item IO::AIO::pidfd_open $pid, $flags = 0
+
+pidfd_open(2): a handle referring to a process.  It becomes readable when
+the process exits, and unlike the pid it can never come to mean another
+process.  Returns C<undef> on failure.
+
+=item IO::AIO::pidfd_send_signal $pidfh, $signal, $siginfo = undef, $flags = 0
+
+pidfd_send_signal(2): sends C<$signal> (a number) to the process.
+C<$siginfo>, if given, is a hash reference whose keys C<code>, C<pid>,
+C<uid>, C<value_int> and C<value_ptr> fill in the C<siginfo_t> the
+receiver sees; anything other than a hash reference croaks.  Returns 0 or
+-1.
+
+   my $pid = fork // die "fork: $!";
+   if (!$pid) { sleep 10; exit }
+   my $pidfh = IO::AIO::pidfd_open $pid or die "pidfd_open: $!";
+   IO::AIO::pidfd_send_signal $pidfh, 15
+      and die "pidfd_send_signal: $!";
+   my $rin = "";
+   vec ($rin, fileno $pidfh, 1) = 1;
+   select $rin, undef, undef, undef;     # readable once the child is gone
+   waitpid $pid, 0;
+
+=item IO::AIO::pidfd_getfd $pidfh, $targetfd, $flags = 0
+
+pidfd_getfd(2): returns a duplicate of descriptor number C<$targetfd> of
+another process (which one needs the right to ptrace), or C<undef>.
+
+=back
+
+=head2 Mounts and limits
+
+=over 4
+
+=item IO::AIO::mount $special, $path, $fstype, $flags = 0, $data = undef
+
+mount(2): mounts C<$special> (a device, or any string for filesystems
+without one) on C<$path>.  C<$flags> combines the C<IO::AIO::MS_*> mount
+flags; C<$data> is the filesystem's option string, or C<undef>.  Returns
+0 or -1; needs privileges.
+
+   IO::AIO::mount "tmpfs", "/mnt/scratch", "tmpfs",
+                  IO::AIO::MS_NOSUID | IO::AIO::MS_NODEV, "size=64m"
+      and die "mount: $!";
+
+=item IO::AIO::umount $path, $flags = 0
+
+umount(2), or umount2(2) when C<$flags> (C<IO::AIO::MNT_FORCE>,
+C<MNT_DETACH>, C<MNT_EXPIRE>, C<UMOUNT_NOFOLLOW>) is not 0.  Returns 0 or
+-1.
+
+=item IO::AIO::get_fdlimit
+
+The current (soft) limit on open descriptors, which is one more than the
+highest descriptor number the process may use; C<undef> on failure.
+
+=item IO::AIO::min_fdlimit $n = 0x7fffffff
+
+Raises the descriptor limit to at least C<$n>, raising the hard limit as
+well where the process may.  Returns true, or C<undef> with C<$!> set if
+C<$n> could not be reached; the limit has then still been raised as far
+as it would go (see C<get_fdlimit>).
+
+   IO::AIO::min_fdlimit 4096
+      or warn "only ", IO::AIO::get_fdlimit, " descriptors available: $!";
+
+=back
+
+=head2 Stat extensions
+
+Perl's C<stat> returns whole seconds.  These functions read the
+timestamps of the last C<stat>, C<lstat>, C<aio_stat> or C<aio_lstat>
+from Perl's stat cache with their nanoseconds.  They are meaningful after
+a successful call, or inside the callback of a successful request.
+
+=over 4
+
+=item IO::AIO::st_atime, IO::AIO::st_mtime, IO::AIO::st_ctime, IO::AIO::st_btime
+
+Access, modification, change and birth time as floating-point seconds.
+A double holds present-day times only to about a microsecond; use the
+C<nsec> functions when every digit matters.  Linux's C<stat> reports no
+birth time, so C<st_btime> is 0 (C<IO::AIO::statx> gets it).
+
+=item IO::AIO::st_xtime
+
+The four times above as one list.
+
+=item IO::AIO::st_atimensec, IO::AIO::st_mtimensec, IO::AIO::st_ctimensec, IO::AIO::st_btimensec
+
+=item IO::AIO::st_xtimensec
+
+Only the nanoseconds (0 .. 999999999) of each time, or all four as a
+list; the whole seconds come from C<(stat _)[8]> and so on.
+
+   aio_stat "/etc", sub {
+      $_[0] and return warn "/etc: $!";
+      printf "modified at %d.%09d\n", (stat _)[9], IO::AIO::st_mtimensec;
+   };
+
+=item IO::AIO::st_btimesec
+
+=item IO::AIO::st_gen
+
+Birth time seconds and the inode generation number, on systems whose
+C<stat> has them; always 0 on Linux.
+
+=item IO::AIO::major $dev
+
+=item IO::AIO::minor $dev
+
+=item IO::AIO::makedev $major, $minor
+
+Split a device number (C<(stat _)[6]> or C<[0]>) into its major and minor
+number, or build one, for instance for C<aio_mknod>.
+
+   my $rdev = (stat "/dev/null")[6];
+   printf "/dev/null is %d:%d\n", IO::AIO::major $rdev, IO::AIO::minor $rdev;
+
+=item IO::AIO::statx $pathname, $flags, $mask
+
+statx(2), run in the calling thread: returns 0 or -1.  C<$pathname> may
+be relative to a working directory (C<[$wd, $path]>).  C<$flags> combines
+C<IO::AIO::AT_*> values (C<AT_SYMLINK_NOFOLLOW>, C<AT_NO_AUTOMOUNT>,
+C<AT_STATX_SYNC_TYPE> ...); C<$mask> says which fields are wanted
+(C<IO::AIO::STATX_*>, C<STATX_ALL> for everything).  The result does not
+go into Perl's stat cache but into a buffer of its own, read by the
+accessors below until the next C<statx>.  IO::AIO 4.80 has this function
+too, but leaves it undocumented.
+
+=item IO::AIO::stx_mask, stx_mode, stx_nlink, stx_uid, stx_gid, stx_ino, stx_size, stx_blocks, stx_blksize
+
+=item IO::AIO::stx_attributes, stx_attributes_mask
+
+=item IO::AIO::stx_dev_major, stx_dev_minor, stx_rdev_major, stx_rdev_minor
+
+=item IO::AIO::stx_atime, stx_btime, stx_ctime, stx_mtime
+
+=item IO::AIO::stx_atimesec, stx_btimesec, stx_ctimesec, stx_mtimesec
+
+=item IO::AIO::stx_atimensec, stx_btimensec, stx_ctimensec, stx_mtimensec
+
+The fields of the last C<statx> result (all called with the C<IO::AIO::>
+prefix).  C<stx_mask> tells which fields the filesystem actually filled
+in; C<stx_attributes> holds C<IO::AIO::STATX_ATTR_*> bits, valid where
+C<stx_attributes_mask> has them set.  The times come as floating-point
+seconds, whole seconds, or nanoseconds.
+
+   if (IO::AIO::statx ("/etc/hostname", 0, IO::AIO::STATX_BTIME) == 0
+       && IO::AIO::stx_mask & IO::AIO::STATX_BTIME) {
+      print "created ", scalar localtime IO::AIO::stx_btimesec, "\n";
+   }
+
+=back
+
 =head1 CONSTANTS
 
 All constants are functions in package C<IO::AIO> without arguments, to
