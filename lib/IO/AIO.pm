@@ -354,6 +354,18 @@ Pathnames are byte strings; a string with characters above 255 croaks.
 Wherever a pathname is expected, a working directory object or a
 C<[$wd, $path]> pair may be given instead; see L</WORKING DIRECTORIES>.
 
+Most callbacks get a single number: 0 (or a count or offset) on success,
+-1 on failure, with C<$!> telling why.  Requests that produce a value
+(a handle, a list, a string) pass C<undef> or nothing at all on failure;
+each entry says which.
+
+Every request function has a prototype, so it can be called like a
+built-in function, without parentheses.  Arguments marked with a default
+(C<$offset = 0>) may be left out, but only from the right: to pass a
+callback, pass the arguments before it as well.
+
+=head2 Files and descriptors
+
 =over 4
 
 =item aio_open $pathname, $flags, $mode, $callback->($fh)
@@ -395,6 +407,124 @@ runs, C<$data> is read-only.
       print "got $_[0] bytes\n";
    };
 
+=item aio_sendfile $out_fh, $in_fh, $in_offset, $length, $callback->($retval)
+
+Copies up to C<$length> bytes from C<$in_fh>, starting at C<$in_offset>,
+to C<$out_fh> at its current position.  The position of C<$in_fh> is
+neither used nor moved, so many requests may read one input at once; the
+position of C<$out_fh> advances, so give each output one request at a
+time.
+
+The kernel's sendfile(2) does the copying where it can.  Where it refuses
+the pair of descriptors (C<ENOSYS>, C<EINVAL>, C<ENOTSOCK>, C<EOPNOTSUPP>,
+C<EAFNOSUPPORT> or C<EPROTOTYPE>) the worker reads and writes in 64 KiB
+chunks instead, so any readable input and writable output will do.
+
+Passes the number of bytes written, which may be less than C<$length>:
+at the end of the input, when a non-blocking socket is full, or when an
+error stops a transfer that had already written something.  -1 comes only
+when nothing was written.  Compare the result with C<$length>.
+
+   # send a whole file to a connected socket
+   open my $in, "<", $file or die "$file: $!";
+   aio_sendfile $sock, $in, 0, -s $in, sub {
+      $_[0] == -s $in or warn "sent only $_[0] bytes: $!";
+   };
+
+=item aio_readahead $fh, $offset, $length, $callback->($retval)
+
+Asks the kernel to load C<$length> bytes from C<$offset> on (rounded out to
+whole pages) into the page cache, so that later reads need not wait for
+the disk; nothing is copied to Perl and the file position does not move.
+Passes 0 or -1.
+
+=item aio_allocate $fh, $mode, $offset, $len, $callback->($status)
+
+fallocate(2): reserves or releases disk space for the byte range
+C<$offset> .. C<$offset + $len>.  C<$mode> 0 allocates and extends the
+file if the range goes beyond its end; C<IO::AIO::FALLOC_FL_KEEP_SIZE>
+allocates without changing the size;
+C<IO::AIO::FALLOC_FL_PUNCH_HOLE | IO::AIO::FALLOC_FL_KEEP_SIZE> frees the
+range (it reads back as zeros).  The other C<FALLOC_FL_*> modes are listed
+under L</CONSTANTS>.  Passes 0 or -1; filesystems that cannot do what was
+asked fail with C<EOPNOTSUPP>.
+
+   # make sure 1 GiB can be written without running out of space
+   aio_allocate $fh, IO::AIO::FALLOC_FL_KEEP_SIZE, 0, 2**30, sub {
+      $_[0] and warn "cannot reserve space: $!";
+   };
+
+=item aio_fcntl $fh, $cmd, $arg, $callback->($retval)
+
+=item aio_ioctl $fh, $request, $arg, $callback->($retval)
+
+Perl's C<fcntl> and C<ioctl>, run by a worker.  A number in C<$arg> is
+passed to the kernel as it is.  A string (or C<undef>) is passed as a
+buffer the kernel may read and write; it is made at least 256 bytes large
+behind the scenes, keeps its length, and shows what the kernel wrote once
+the callback runs.  Passes the system call's return value (a plain 0 where
+Perl's built-ins would say C<"0 but true">), or -1.
+
+Meant for commands that do filesystem work: C<FS_IOC_*>, C<FICLONE>,
+C<FITRIM>, C<F_ADD_SEALS> and the like.  A command that waits for
+something else, such as a blocking lock, occupies a worker thread the
+whole time, and with all workers waiting no other request runs.
+
+   # read the inode flags (chattr/lsattr) of a file
+   my $flags = pack "L", 0;
+   aio_ioctl $fh, IO::AIO::FS_IOC_GETFLAGS, $flags, sub {
+      $_[0] < 0 and return warn "FS_IOC_GETFLAGS: $!";
+      print "immutable\n" if unpack ("L", $flags) & IO::AIO::FS_IMMUTABLE_FL;
+   };
+
+=item aio_fiemap $fh, $start, $length, $flags, $count, $callback->(\@extents)
+
+Asks the filesystem (with the FIEMAP ioctl) where the bytes from C<$start>
+on are stored: C<$length> bytes of them, or up to the end of the file if
+C<$length> is C<undef>.  C<$flags> is 0, C<IO::AIO::FIEMAP_FLAG_SYNC>
+(write out dirty data first, so that delayed allocations show up) or
+C<IO::AIO::FIEMAP_FLAG_XATTR> (map the extended attributes instead).
+
+With C<$count> C<undef> all extents of the range are returned (the kernel
+is asked again until it reports the last one); a number returns at most
+that many.  The callback gets an array reference of extents, each
+C<[$logical, $physical, $length, $flags]> with C<$flags> a combination of
+C<IO::AIO::FIEMAP_EXTENT_*>; the file's final extent has
+C<FIEMAP_EXTENT_LAST>.  With C<$count> 0 it gets only the number of
+extents the kernel counted.
+
+On failure the callback gets no arguments; C<$!> is C<EOPNOTSUPP> for
+handles and filesystems without FIEMAP, C<IO::AIO::EBADR> for flags the
+filesystem does not support.
+
+   aio_fiemap $fh, 0, undef, 0, undef, sub {
+      my ($extents) = @_ or return warn "fiemap: $!";
+      printf "%d bytes at disk offset %d\n", $_->[2], $_->[1] for @$extents;
+   };
+
+=item aio_slurp $pathname, $offset, $length, $data, $callback->($retval)
+
+Opens a file, reads it into C<$data> and closes it, all in one request.
+A negative C<$offset> counts from the end of the file; C<$length> 0 reads
+up to the end.  C<$data> ends up holding exactly the bytes read, and the
+callback gets their number, or -1.  C<$data> is read-only while the
+request runs.
+
+   my $passwd;
+   aio_slurp "/etc/passwd", 0, 0, $passwd, sub {
+      $_[0] >= 0 or die "/etc/passwd: $!";
+      print "read $_[0] bytes\n";
+   };
+
+C<aio_load> (under L</Composite requests>) does the same with a chain of
+requests.
+
+=back
+
+=head2 The stat family
+
+=over 4
+
 =item aio_stat  $fh_or_path, $callback->($status)
 
 =item aio_lstat $fh_or_path, $callback->($status)
@@ -407,29 +537,10 @@ stat cache, so the callback can use C<_>:
       printf "%s: %d bytes, mode %o\n", $path, -s _, (stat _)[2] & 07777;
    };
 
-As with Perl's own functions, C<lstat _> dies after C<aio_stat>.
-
-=item aio_unlink $pathname, $callback->($status)
-
-=item aio_mkdir $pathname, $mode, $callback->($status)
-
-=item aio_rmdir $pathname, $callback->($status)
-
-C<unlink>, C<mkdir> and C<rmdir> in the background; pass 0 or -1.
-
-=item aio_readdir $pathname, $callback->($entries)
-
-Passes a reference to an array of the names in the directory (without
-C<.> and C<..>), or C<undef> on failure.
-
-=item aio_readdirx $pathname, $flags, $callback->($entries, $flags)
-
-Like C<aio_readdir>, with C<$flags> from C<IO::AIO::READDIR_*>:
-C<READDIR_DENTS> makes each entry C<[$name, $type, $inode]> with C<$type>
-one of C<IO::AIO::DT_*>; C<READDIR_DIRS_FIRST> puts likely directories
-first; C<READDIR_STAT_ORDER> orders entries for fast stat()ing.  The flags
-passed back include C<READDIR_FOUND_UNKNOWN> if some entry's type was
-unknown.
+As with Perl's own functions, C<lstat _> dies after C<aio_stat>.  The
+timestamps with their nanoseconds are available from C<IO::AIO::st_mtime>
+and friends, the parts of a device number from C<IO::AIO::major> and
+C<IO::AIO::minor>; see L</Stat extensions>.
 
 =item aio_statvfs $fh_or_path, $callback->($info)
 
@@ -461,10 +572,21 @@ C<chmod> and C<truncate> in the background.  A path is truncated through
 a descriptor opened for writing, so a directory fails with C<EISDIR>;
 an C<undef> length fails with C<EINVAL>.
 
+=back
+
+=head2 Paths
+
+=over 4
+
+=item aio_unlink $pathname, $callback->($status)
+
+C<unlink> in the background; passes 0 or -1.
+
 =item aio_mknod $pathname, $mode, $dev, $callback->($status)
 
 Creates a special file; C<$mode> includes the type, e.g.
-C<IO::AIO::S_IFIFO | 0600> with C<$dev> 0 for a FIFO.
+C<IO::AIO::S_IFIFO | 0600> with C<$dev> 0 for a FIFO.  For devices, build
+C<$dev> with C<IO::AIO::makedev>.
 
 =item aio_link $oldpath, $newpath, $callback->($status)
 
@@ -491,6 +613,210 @@ failure the callback gets no arguments at all and C<$!> says why.
       print "working in $cwd\n";
    };
 
+=back
+
+=head2 Directories
+
+=over 4
+
+=item aio_mkdir $pathname, $mode, $callback->($status)
+
+=item aio_rmdir $pathname, $callback->($status)
+
+C<mkdir> and C<rmdir> in the background; pass 0 or -1.
+
+=item aio_readdir $pathname, $callback->($entries)
+
+Passes a reference to an array of the names in the directory (without
+C<.> and C<..>), or C<undef> on failure.
+
+=item aio_readdirx $pathname, $flags, $callback->($entries, $flags)
+
+Like C<aio_readdir>, with C<$flags> from C<IO::AIO::READDIR_*>:
+C<READDIR_DENTS> makes each entry C<[$name, $type, $inode]> with C<$type>
+one of C<IO::AIO::DT_*>; C<READDIR_DIRS_FIRST> puts likely directories
+first; C<READDIR_STAT_ORDER> orders entries for fast stat()ing.  The flags
+passed back include C<READDIR_FOUND_UNKNOWN> if some entry's type was
+unknown.
+
+=item aio_scandir $pathname, $maxreq, $callback->($dirs, $nondirs)
+
+Reads a directory and sorts its entries into the subdirectories one can
+descend into and everything else (files, devices, and symlinks, including
+symlinks to directories).  Passes two array references of names, or no
+arguments at all on failure.
+
+The engine does this in a single request: it trusts the types that
+readdir reports and C<lstat>s only entries of unknown type.  C<$maxreq>,
+which bounds the number of C<stat> requests in IO::AIO, is accepted and
+ignored.  Returns a group, like the composite requests below.
+
+   # print a directory tree
+   sub walk {
+      my ($dir) = @_;
+      aio_scandir $dir, 0, sub {
+         my ($dirs, $nondirs) = @_ or return warn "$dir: $!";
+         print "$dir/$_\n" for @$nondirs;
+         walk ("$dir/$_") for @$dirs;
+      };
+   }
+   walk ("/etc");
+   IO::AIO::flush;
+
+=back
+
+=head2 Composite requests
+
+These requests are written in Perl on top of the others.  Each returns a
+group (see L</GROUPS>), so cancelling it cancels whatever part is still
+to come, and each submits all its parts with the priority that was in
+effect when it was called (see C<aioreq_pri>).
+
+=over 4
+
+=item aio_load $pathname, $data, $callback->($retval)
+
+Opens the file, C<stat>s the handle for its size and reads that many
+bytes into C<$data>.  Passes the number of bytes read, or -1, like
+C<aio_read>.  C<aio_slurp> does the same in one request.
+
+   my $config;
+   aio_load "/etc/hostname", $config, sub {
+      $_[0] >= 0 or die "hostname: $!";
+      print "this is $config";
+   };
+
+=item aio_copy $srcpath, $dstpath, $callback->($status)
+
+Copies a file (not a directory).  C<$dstpath> is created with mode 0200
+(or truncated if it exists), filled with C<aio_sendfile>, then given the
+source's access and modification times, permission bits and owner, in
+that order; failures in these last steps are ignored (so a copy made
+without the right to C<chown> simply belongs to the caller).  If the
+contents could not be copied completely, C<$dstpath> is unlinked again.
+Passes 0 or -1.
+
+   aio_copy "data.db", "data.db.bak", sub {
+      $_[0] and die "backup failed: $!";
+   };
+
+=item aio_move $srcpath, $dstpath, $callback->($status)
+
+Renames a file; if that fails with C<EXDEV> (different filesystems), it
+copies it with C<aio_copy> and unlinks the source once the copy
+succeeded.  Passes 0 or -1.  Directories can only be moved within a
+filesystem.
+
+=item aio_rmtree $pathname, $callback->($status)
+
+Deletes a directory with everything below it, using C<aio_scandir>,
+C<aio_unlink> and C<aio_rmdir>.  Passes the status of the last step, the
+C<rmdir> of C<$pathname> itself: if something inside could not be
+removed, that fails (usually with C<ENOTEMPTY>).  If C<$pathname> is not
+a directory, including a symlink to one, nothing is touched and the
+callback gets -1 with C<$!> = C<ENOTDIR>.
+
+   aio_rmtree "/tmp/build-$$", sub {
+      $_[0] and warn "cleanup: $!";
+   };
+
+=back
+
+=head2 Syncing
+
+=over 4
+
+=item aio_sync $callback->($status)
+
+C<sync> in the background: starts writing every filesystem's dirty data.
+
+=item aio_fsync $fh, $callback->($status)
+
+=item aio_fdatasync $fh, $callback->($status)
+
+Write a file's data and metadata (C<fsync>), or its data and only the
+metadata needed to read it back (C<fdatasync>), to the disk.  Pass 0 or
+-1.
+
+=item aio_syncfs $fh, $callback->($status)
+
+syncfs(2): writes out the filesystem that holds C<$fh>.  Where the kernel
+lacks syncfs, it runs C<sync> instead but still passes -1 with C<$!> =
+C<ENOSYS>.
+
+=item aio_sync_file_range $fh, $offset, $nbytes, $flags, $callback->($status)
+
+sync_file_range(2): writes out the data (not the metadata) in a byte
+range; C<$nbytes> 0 means up to the end of the file.  C<$flags> combines
+C<IO::AIO::SYNC_FILE_RANGE_WAIT_BEFORE>, C<SYNC_FILE_RANGE_WRITE> and
+C<SYNC_FILE_RANGE_WAIT_AFTER>.  Where the kernel lacks the call,
+C<fdatasync> runs instead.  Passes 0 or -1.
+
+=item aio_pathsync $pathname, $callback->($status)
+
+A composite request: opens C<$pathname> read-only, C<fsync>s it and
+closes it.  Its use is making directory changes (creating, renaming or
+removing entries) durable, by syncing the directory; it works on anything
+that can be opened for reading.  Passes 0 or -1.
+
+   # write a file safely: write, fsync, rename, then sync the directory
+   aio_rename "$dir/new.tmp", "$dir/current", sub {
+      $_[0] and die "rename: $!";
+      aio_pathsync $dir, sub { $_[0] and warn "pathsync: $!" };
+   };
+
+=back
+
+=head2 Memory
+
+These requests work on the memory of a scalar, usually one mapped with
+C<IO::AIO::mmap> (see L</Memory maps>).  C<$offset> may be negative to
+count from the end of the string; C<$length> C<undef>, or larger than what
+is left, means up to the end.  The range is widened to whole pages.  While
+a request uses a mapped scalar, C<IO::AIO::munmap> and C<IO::AIO::mremap>
+of it croak.
+
+=over 4
+
+=item aio_msync $scalar, $offset = 0, $length = undef, $flags = MS_SYNC, $callback->($status)
+
+msync(2): writes the changed pages of a shared file mapping back to the
+file.  C<$flags> is C<IO::AIO::MS_SYNC> (wait for the writes) or
+C<IO::AIO::MS_ASYNC> (just start them), optionally with
+C<IO::AIO::MS_INVALIDATE>.  Passes 0 or -1.
+
+=item aio_mtouch $scalar, $offset = 0, $length = undef, $flags = 0, $callback->($status)
+
+Touches every page of the range, so that later accesses do not fault:
+with C<$flags> 0 by reading a byte of each page, with
+C<IO::AIO::MT_MODIFY> by writing it back (which makes the page dirty).
+C<MT_MODIFY> on a mapping without C<PROT_WRITE> croaks.  Passes 0.
+
+=item aio_mlock $scalar, $offset = 0, $length = undef, $callback->($status)
+
+mlock(2): brings the pages in and keeps them in RAM.  Passes 0 or -1
+(C<ENOMEM> or C<EPERM> beyond C<RLIMIT_MEMLOCK>).  C<IO::AIO::munlock>
+undoes it; unmapping does as well.
+
+   open my $fh, "<", $file or die "$file: $!";
+   IO::AIO::mmap my $map, -s $fh, IO::AIO::PROT_READ, IO::AIO::MAP_SHARED, $fh
+      or die "mmap: $!";
+   aio_mlock $map, 0, undef, sub {
+      $_[0] and warn "mlock: $!";
+   };
+
+=item aio_mlockall $flags, $callback->($status)
+
+mlockall(2) for the whole process, with C<$flags> a combination of
+C<IO::AIO::MCL_CURRENT>, C<MCL_FUTURE> and C<MCL_ONFAULT>.  Passes 0 or
+-1.  C<IO::AIO::munlockall> undoes it.
+
+=back
+
+=head2 Other requests
+
+=over 4
+
 =item aio_nop $callback->()
 
 Does nothing, but goes through the whole request cycle.
@@ -498,10 +824,6 @@ Does nothing, but goes through the whole request cycle.
 =item IO::AIO::aio_busy $seconds, $callback->()
 
 Keeps a worker busy for C<$seconds> (for testing).
-
-=item aio_sync $callback->($status)
-
-C<sync> in the background.
 
 =item aio_group $callback->(...)
 
