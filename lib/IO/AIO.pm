@@ -992,10 +992,25 @@ seconds (default 10) exit.
 
 Makes C<poll_cb> block while more than C<$n> requests are outstanding.
 
-=item aioreq_pri $pri, aioreq_nice $delta
+=item $old_pri = aioreq_pri $pri
 
-Set the priority (-4..4, higher first, default 0) of the next request.
-C<aioreq_pri> returns the current value.
+Sets the priority of the next request, from -4 (lowest) to 4 (highest;
+values beyond are clamped), default 0.  Workers take queued requests of
+higher priority first; a request that is already executing is not
+interrupted.  The setting applies to the one request submitted next and
+then returns to 0.  Returns the previous setting; without an argument it
+only returns the current one, which is how composite requests pass the
+caller's priority on to their parts.
+
+   aioreq_pri 4;
+   aio_stat $hot_path, sub { ... };    # ahead of everything queued
+
+=item aioreq_nice $delta
+
+Lowers the priority of the next request by C<$delta> (a negative
+C<$delta> raises it), starting from the current setting and clamped to
+-4 .. 4.  Handy for background work: C<aioreq_nice 2> before each request
+of a bulk job.
 
 =item IO::AIO::nreqs, nready, npending, nthreads
 
