@@ -335,7 +335,8 @@ module:
    my $aio_w = EV::io IO::AIO::poll_fileno, EV::READ, \&IO::AIO::poll_cb;
 
 Without an event loop, C<IO::AIO::flush> waits for and handles everything
-outstanding.
+outstanding.  L</EVENT LOOP INTEGRATION> shows the set-up for AnyEvent,
+Coro, Event, Glib and a plain C<select> loop.
 
 =head2 Request life cycle
 
@@ -1022,6 +1023,128 @@ Makes the module usable in a forked child: the child starts with no
 outstanding requests and new threads.
 
 =back
+
+=head1 EVENT LOOP INTEGRATION
+
+Callbacks only run inside C<IO::AIO::poll_cb>.  A program with an event
+loop watches C<IO::AIO::poll_fileno> for readability and calls
+C<poll_cb> when it is; the descriptor stays readable as long as results
+are waiting, so a round that C<max_poll_reqs> or C<max_poll_time> cut
+short simply comes back in the next loop iteration.  Each example below
+runs as it is.
+
+=head2 EV
+
+   use EV;
+   use IO::AIO;
+
+   my $aio_w = EV::io IO::AIO::poll_fileno, EV::READ, \&IO::AIO::poll_cb;
+
+   aio_stat "/etc/passwd", sub {
+      print "size: ", -s _, "\n";
+      EV::break;
+   };
+
+   EV::run;
+
+=head2 AnyEvent
+
+L<AnyEvent::AIO> sets the watcher up in whatever loop AnyEvent runs on
+(EV, Event, Glib, Tk, POE, its own pure-Perl loop ...); loading it is all
+there is to do.
+
+   use AnyEvent;
+   use AnyEvent::AIO;
+   use IO::AIO;
+
+   my $done = AE::cv;
+   my $hostname;
+   aio_slurp "/etc/hostname", 0, 0, $hostname, sub {
+      $done->send ($_[0] < 0 ? "error: $!" : $hostname);
+   };
+   print $done->recv;
+
+=head2 Coro
+
+L<Coro::AIO> wraps every request so that it blocks only the coroutine
+that makes it and returns the result instead of calling back; the other
+coroutines keep running, and the stat cache is filled as usual.
+
+   use Coro;
+   use Coro::AIO;
+
+   my @threads = map {
+      my $path = $_;
+      async {
+         aio_stat $path
+            and return print "$path: $!\n";
+         print "$path: ", -s _, " bytes\n";
+      };
+   } "/etc/passwd", "/etc/group", "/nonexistent";
+
+   $_->join for @threads;
+
+=head2 Event
+
+   use Event;
+   use IO::AIO;
+
+   my $aio_w = Event->io (fd => IO::AIO::poll_fileno, poll => "r",
+                          cb => \&IO::AIO::poll_cb);
+
+   aio_readdir "/etc", sub {
+      my ($names) = @_ or die "readdir: $!";
+      print scalar @$names, " entries in /etc\n";
+      Event::unloop;
+   };
+
+   Event::loop;
+
+=head2 Glib
+
+   use Glib;
+   use IO::AIO;
+
+   my $loop = Glib::MainLoop->new;
+   Glib::IO->add_watch (IO::AIO::poll_fileno, "in", sub {
+      IO::AIO::poll_cb;
+      1    # keep the watch
+   });
+
+   aio_realpath "/usr/bin/../lib", sub {
+      print "resolved: $_[0]\n";
+      $loop->quit;
+   };
+
+   $loop->run;
+
+=head2 A select loop
+
+Without an event loop module, C<select> on C<poll_fileno> (and on the
+program's own descriptors).  C<max_poll_reqs> and C<max_poll_time> bound
+each C<poll_cb> call, so that a flood of results cannot keep the loop from
+its other work for long.
+
+   use IO::AIO;
+
+   IO::AIO::max_poll_reqs 64;      # at most 64 callbacks per poll_cb ...
+   IO::AIO::max_poll_time 0.01;    # ... and no more than about 10 ms
+
+   my $total = 0;
+   aio_stat $_, sub { $total += -s _ unless $_[0] } for glob "/etc/*";
+
+   my $fd = IO::AIO::poll_fileno;
+   while (IO::AIO::nreqs) {
+      my $rin = "";
+      vec ($rin, $fd, 1) = 1;
+      # vec ($rin, fileno $socket, 1) = 1;   # the program's own descriptors
+      select $rin, undef, undef, 0.5;
+
+      IO::AIO::poll_cb if vec $rin, $fd, 1;
+      # ... timers and other work of the program ...
+   }
+
+   print "$total bytes in /etc\n";
 
 =head1 SYNCHRONOUS HELPERS
 
