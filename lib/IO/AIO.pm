@@ -1783,6 +1783,35 @@ instead, which is only the link's contents.
 on sockets and never opens devices for reading; the original's
 C<O_RDONLY> open fails on sockets with C<ENXIO>.
 
+=item * C<aio_rmtree> of something that is not a directory fails with
+C<ENOTDIR> and touches nothing.  The original scans a symlink to a
+directory like the directory itself and deletes the contents of its
+target before failing to C<rmdir> the link.
+
+=item * C<aio_mtouch> with C<MT_MODIFY> on a mapping without C<PROT_WRITE>
+croaks; in the original a worker writes to the read-only page and the
+process dies of C<SIGSEGV>.
+
+=item * C<IO::AIO::munmap> and C<IO::AIO::mremap> croak while a request uses
+the mapped scalar, instead of pulling the memory away from the worker.
+
+=back
+
+Other differences, where both behaviours are safe:
+
+=over 4
+
+=item * C<aio_scandir> reads and classifies a directory in one request;
+C<$maxreq> is ignored, as there are no C<stat> requests to bound.
+
+=item * C<aio_slurp> with C<$length> 0 leaves an ordinary string in
+C<$data>; the original attaches a buffer of its own that, like a mapped
+scalar, may only be modified in place.
+
+=item * C<aio_load> and C<aio_copy> find the size (and for C<aio_copy> the
+times, mode and owner) of the source with C<aio_stat>; the original calls
+C<stat> in the main thread, where it can block on a slow filesystem.
+
 =back
 
 =head1 SEE ALSO
