@@ -441,8 +441,8 @@ Passes 0 or -1.
 
 =item aio_allocate $fh, $mode, $offset, $len, $callback->($status)
 
-fallocate(2): reserves or releases disk space for the byte range
-C<$offset> .. C<$offset + $len>.  C<$mode> 0 allocates and extends the
+fallocate(2): reserves or releases disk space for the C<$len> bytes
+from C<$offset> on.  C<$mode> 0 allocates and extends the
 file if the range goes beyond its end; C<IO::AIO::FALLOC_FL_KEEP_SIZE>
 allocates without changing the size;
 C<IO::AIO::FALLOC_FL_PUNCH_HOLE | IO::AIO::FALLOC_FL_KEEP_SIZE> frees the
