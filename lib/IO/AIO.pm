@@ -464,7 +464,7 @@ passed to the kernel as it is.  A string (or C<undef>) is passed as a
 buffer the kernel may read and write; it is made at least 256 bytes large
 behind the scenes, keeps its length, and shows what the kernel wrote once
 the callback runs.  Passes the system call's return value (a plain 0 where
-Perl's built-ins would say C<"0 but true">), or -1.
+Perl's built-ins would return the string C<0 but true>), or -1.
 
 Meant for commands that do filesystem work: C<FS_IOC_*>, C<FICLONE>,
 C<FITRIM>, C<F_ADD_SEALS> and the like.  A command that waits for
@@ -1199,8 +1199,8 @@ a request (C<aio_msync>, C<aio_mlock>, ...) still uses it.
 =item IO::AIO::mremap $scalar, $new_length, $flags = MREMAP_MAYMOVE, $new_address = 0
 
 mremap(2): resizes a mapping made by C<IO::AIO::mmap>; the scalar's length
-follows.  Returns false with C<$!> set on failure; on success C<"0 but
-true"> if the memory stayed at its address and 1 if it moved.  With
+follows.  Returns false with C<$!> set on failure; on success the string
+C<0 but true> if the memory stayed at its address and 1 if it moved.  With
 C<$flags> 0 it may not move, and fails if it cannot grow in place.
 Croaks for a scalar that is not mapped or that a request is using.
 
