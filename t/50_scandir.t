@@ -134,27 +134,22 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
 # The engine classifies entries of unknown type itself (lstat, bounded by
 # the link count); src/ops/dir.rs tests that on a real directory.
 
-# --- the caller's priority reaches every sub-request -------------------------
+# --- the caller's priority reaches the scan --------------------------------
 
 {
-   my @pri;
-   my @guards = map {
-      my $name = $_;
-      wrap_aio $name => sub {
-         my $orig = shift;
-         push @pri, "$name:" . IO::AIO::aioreq_pri ();
-         $orig->(@_)
-      }
-   } qw(_scandir aio_group);
-
-   aioreq_pri 3;
-   scandir ($root, 2);
+   # one thread, kept busy: the queued requests then run by priority
+   IO::AIO::max_parallel 1;
+   my @order;
+   IO::AIO::aio_busy 0.2;
+   aioreq_pri 2; aio_nop sub { push @order, "nop2" };
+   aioreq_pri 3; aio_scandir $root, 0, sub { push @order, "scandir3" };
    my $after = aioreq_pri;
+   aioreq_pri 4; aio_nop sub { push @order, "nop4" };
+   aioreq_pri 1; aio_nop sub { push @order, "nop1" };
+   drain;
+   IO::AIO::min_parallel 4;
 
-   @guards = ();
-
-   ok scalar (grep /^_scandir/, @pri), "the scan request was made";
-   is_deeply [grep !/:3$/, @pri], [], "every sub-request was submitted with priority 3";
+   is_deeply \@order, [qw(nop4 scandir3 nop2 nop1)], "the scan runs with the caller's priority";
    is $after, 0, "aioreq_pri is back to 0 after aio_scandir";
 }
 

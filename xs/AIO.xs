@@ -32,7 +32,6 @@ enum result_kind {
   RESULT_READ,      /* the result, after fixing the buffer's length */
   RESULT_NAMES,     /* aio_readdir: array of names or undef */
   RESULT_DIRENTS,   /* aio_readdirx: (array or undef, flags) */
-  RESULT_SPLIT,     /* aio_scandir's scan: (dirs, nondirs) or nothing */
   RESULT_GROUP,     /* the values set with $grp->result */
   RESULT_FIEMAP,    /* aio_fiemap: extents, or the count; nothing on error */
   RESULT_SLURP,     /* aio_slurp: the result, after storing the data */
@@ -57,6 +56,8 @@ typedef struct aio_req {
   bool unpin_readonly; /* we set SvREADONLY on the buffer: undo it */
   bool buffer_mapped;  /* the buffer is an IO::AIO::mmap scalar, counted busy */
   bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
+  /* aio_scandir's scan: its results become this group's result */
+  struct aio_req *into_group;
   /* groups only */
   SV *feeder;
   AV *grp_result;
@@ -632,18 +633,6 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
         }
         break;
 
-      case RESULT_SPLIT:
-        if (!ev->errno_)
-          {
-            SV *dirs, *nondirs;
-
-            split_listing (aTHX_ &dirs, &nondirs);
-            EXTEND (SP, 2);
-            PUSHs (dirs);
-            PUSHs (nondirs);
-          }
-        break;
-
       case RESULT_GROUP:
         if (req->grp_result)
           {
@@ -741,6 +730,28 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
   PUTBACK;
 }
 
+/* Stores a done scan's (dirs, nondirs), or nothing and its errno, as the
+ * result of the group aio_scandir returned: the group, which completes
+ * after its member, then calls back with them. */
+static void
+result_into_group (pTHX_ aio_req *grp, const aiors_event *ev)
+{
+  AV *av = newAV ();
+
+  if (!ev->errno_)
+    {
+      SV *dirs, *nondirs;
+
+      split_listing (aTHX_ &dirs, &nondirs);
+      av_push (av, SvREFCNT_inc_NN (dirs));
+      av_push (av, SvREFCNT_inc_NN (nondirs));
+    }
+
+  SvREFCNT_dec ((SV *)grp->grp_result);
+  grp->grp_result = av;
+  grp->grp_errno = ev->errno_;
+}
+
 /* Runs the callback of a done request (unless cancelled) and frees it.
  * Returns true if the callback died. */
 static int
@@ -756,6 +767,9 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
     }
 
   req->grp_finished = 1;
+
+  if (req->into_group && !ev->cancelled)
+    result_into_group (aTHX_ req->into_group, ev);
 
   if (!ev->cancelled && req->callback)
     {
@@ -1130,18 +1144,35 @@ aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
 }
 
 void
-_scandir (SV8 *pathname, SV *callback = &PL_sv_undef)
+aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
+        /* A group (as in IO::AIO, so it can be cancelled whole) with one
+         * member: the engine's scan, which reads the directory and sorts
+         * its entries into directories and the rest.  $maxreq bounded
+         * IO::AIO's chain of stat requests; the engine needs no limit. */
         aio_path p;
         int pri;
-        aio_req *req;
+        aio_req *grp, *scan;
 
+        PERL_UNUSED_VAR (maxreq);
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
-        hold_path (req, &p);
-        req->core = aiors_submit_scandir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len);
-        REQ_RETURN (req);
+        grp = req_new (aTHX_ callback, RESULT_GROUP, &pri);
+        grp->core = aiors_submit_group (pool, (uintptr_t)grp, pri);
+        check_core (aTHX_ grp);
+
+        Newxz (scan, 1, aio_req);
+        scan->kind = RESULT_NONE;
+        scan->into_group = grp;
+        hold_path (scan, &p);
+        scan->core = aiors_submit_scandir (pool, (uintptr_t)scan, pri, p.dir, p.ptr, p.len);
+        check_core (aTHX_ scan);
+        aiors_grp_add (grp->core, scan->core);
+
+        PUTBACK;
+        run_on_next_submit (aTHX);
+        SPAGAIN;
+        XPUSHs (req_sv (aTHX_ grp, grp_stash));
 }
 
 void

@@ -76,21 +76,6 @@ sub _entry_path {
 # unknown type are lstat'ed, likely directories first and in inode order,
 # at most $maxreq at a time, until the link count says every subdirectory
 # has been found.
-sub aio_scandir($$;$) {
-   my ($path, $maxreq, $cb) = @_;
-
-   my $pri = aioreq_pri;
-   my $grp = aio_group $cb;
-
-   # The engine scans the directory and classifies its entries in one
-   # request (IO::AIO needs a chain of stat requests, which $maxreq bounds;
-   # here it has nothing left to limit).
-   aioreq_pri $pri;
-   $grp->add (_scandir ($path, sub { $grp->result (@_) }));
-
-   $grp
-}
-
 # aio_rmtree: delete $path and everything below it; the status is that of
 # the final rmdir.  Unlike IO::AIO 4.80, a $path that is not a directory
 # (in particular a symlink to one, also when written with a trailing slash)

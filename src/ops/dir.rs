@@ -80,16 +80,20 @@ pub(crate) fn read(path: &At, mut flags: u32, req: &Request) -> Result<Listing, 
 /// during the scan and was not modified in the current second).  Entries
 /// not found to be directories keep a type other than `DT_DIR`.
 pub(crate) fn scan(path: &At, req: &Request) -> Result<Listing, Errno> {
-    let before = sys::fstatat(path.dir, &path.path, true)?;
-    let started = sys::now_secs();
     let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)?;
-    let result = collect(fd, DENTS, req).and_then(|mut listing| {
-        classify_unknown(fd, &mut listing, &before, started, req)?;
-        Ok(listing)
-    });
+    let result = scan_open(fd, req);
     sys::close(fd);
     let mut listing = result?;
     listing.entries.sort_by_key(|e| e.kind != DT_DIR);
+    Ok(listing)
+}
+
+fn scan_open(fd: i32, req: &Request) -> Result<Listing, Errno> {
+    // The state before reading, for the link-count heuristic.
+    let before = sys::fstat(fd)?;
+    let started = sys::now_secs();
+    let mut listing = collect(fd, DENTS, req)?;
+    classify_unknown(fd, &mut listing, &before, started, req)?;
     Ok(listing)
 }
 
