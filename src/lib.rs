@@ -2,6 +2,7 @@
 //! threads, results wait in a priority queue until the caller polls them.
 //! Nothing here knows about Perl; `ffi` is the C ABI the XS glue uses.
 
+pub mod engine;
 pub mod ffi;
 pub mod group;
 mod notify;
@@ -10,6 +11,8 @@ pub mod pool;
 mod queue;
 pub mod request;
 mod sys;
+mod uring;
 
+pub use engine::{Engine, Routes};
 pub use pool::{Event, PollEnd, Pool};
 pub use request::{At, Errno, Op, Outcome, Output, Pri, Request, Target, Token};

@@ -13,12 +13,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::engine::{Engine, RegularCache, Routes};
 use crate::group::{self, Links};
 use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
 use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Pri, Request, Token};
 use crate::sys;
+use crate::uring::{self, Ring};
 
 /// How long a worker that ran out of work keeps looking for more (yielding
 /// the CPU in between) before it sleeps.  Waking a sleeping thread on
@@ -92,6 +94,7 @@ struct Shared {
     /// A worker is spinning for work, so submitting need not wake one.
     spinning: AtomicBool,
     dead_fd: RawFd,
+    engine: Engine,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,7 +146,12 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// A pool with the engine `IO_AIO_ENGINE` asks for (see `engine`).
     pub fn new() -> Result<Pool, Errno> {
+        Pool::with_engine(Engine::from_env())
+    }
+
+    pub fn with_engine(engine: Engine) -> Result<Pool, Errno> {
         let notifier = Notifier::new()?;
         let dead_fd = sys::dead_pipe()?;
         let shared = Shared {
@@ -163,6 +171,7 @@ impl Pool {
             counters: Counters::default(),
             spinning: AtomicBool::new(false),
             dead_fd,
+            engine,
         };
         Ok(Pool {
             shared: Arc::new(shared),
@@ -174,6 +183,10 @@ impl Pool {
             budget_used: 0,
             budget_start: Instant::now(),
         })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.shared.engine
     }
 
     /// The descriptor that is readable while results wait.
@@ -453,6 +466,7 @@ impl Shared {
 
     fn work_loop(self: Arc<Self>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
+        let mut ring = RingSlot::new(self.engine.routes());
         // Batches taken in a row without running out of work.
         let mut streak = 0u32;
         let mut work = lock(&self.work);
@@ -468,9 +482,7 @@ impl Shared {
                 batch.extend(std::iter::from_fn(|| work.queue.pop()).take(share));
                 self.counters.nready.fetch_sub(batch.len(), Relaxed);
                 drop(work);
-                for job in batch.drain(..) {
-                    self.run(job);
-                }
+                self.run_batch(&mut batch, &mut ring);
                 streak = if self.spin_for_work(streak) { streak + 1 } else { 0 };
                 work = lock(&self.work);
                 continue;
@@ -515,6 +527,61 @@ impl Shared {
         self.push_result(Completion { req, outcome });
     }
 
+    /// BUSY: executes a batch in order; runs of consecutive requests the
+    /// ring takes go through it as one chain.
+    fn run_batch(&self, batch: &mut Vec<Job>, ring: &mut RingSlot) {
+        if ring.routes.is_empty() {
+            batch.drain(..).for_each(|job| self.run(job));
+            return;
+        }
+        let routes = ring.routes;
+        let mut regular = RegularCache::default();
+        let mut routed = |job: &Job| !job.req.is_cancelled() && routes.takes(&job.op, |fd| regular.is_regular(fd));
+        let mut chain = Vec::with_capacity(batch.len());
+        let mut jobs = batch.drain(..).peekable();
+        while let Some(job) = jobs.next() {
+            if !routed(&job) {
+                self.run(job);
+                continue;
+            }
+            chain.push(job);
+            while let Some(job) = jobs.next_if(&mut routed) {
+                chain.push(job);
+            }
+            self.run_chain(&mut chain, ring);
+        }
+    }
+
+    /// Runs `chain` through the worker's ring (made on first use), or on
+    /// this thread if the ring cannot be had.
+    fn run_chain(&self, chain: &mut Vec<Job>, slot: &mut RingSlot) {
+        if let Some(ring) = slot.get() {
+            let ops: Vec<&Op> = chain.iter().map(|job| &job.op).collect();
+            // A panic would leave the kernel with our memory: none is
+            // expected, so none is caught here.
+            match ring.run(&ops) {
+                Ok(outcomes) => {
+                    drop(ops);
+                    for (job, outcome) in chain.drain(..).zip(outcomes) {
+                        match outcome {
+                            // The request did not run: ECANCELED when
+                            // another member of the chain failed before it
+                            // was issued (a bad path or flags), which the
+                            // ring reports for the whole chain; EAGAIN or
+                            // EINTR where the thread path would block or
+                            // retry.  The thread path runs it, in order.
+                            Err(Errno(libc::ECANCELED | libc::EAGAIN | libc::EINTR)) => self.run(job),
+                            outcome => self.push_result(Completion { req: job.req, outcome }),
+                        }
+                    }
+                    return;
+                }
+                Err(uring::Refused::NotSubmitted) => slot.fail(),
+            }
+        }
+        chain.drain(..).for_each(|job| self.run(job));
+    }
+
     fn push_result(&self, completion: Completion) {
         let pri = completion.req.pri();
         let mut results = lock(&self.results);
@@ -553,6 +620,33 @@ impl Shared {
         }
         self.spinning.store(false, Relaxed);
         found
+    }
+}
+
+/// A worker's ring, made when first needed; a thread whose ring cannot be
+/// made (or broke) runs everything itself.
+struct RingSlot {
+    routes: Routes,
+    ring: Option<Ring>,
+    failed: bool,
+}
+
+impl RingSlot {
+    fn new(routes: Routes) -> RingSlot {
+        RingSlot { routes, ring: None, failed: false }
+    }
+
+    fn get(&mut self) -> Option<&mut Ring> {
+        if self.ring.is_none() && !self.failed {
+            self.ring = Ring::new().ok();
+            self.failed = self.ring.is_none();
+        }
+        self.ring.as_mut()
+    }
+
+    fn fail(&mut self) {
+        self.ring = None;
+        self.failed = true;
     }
 }
 

@@ -1,0 +1,421 @@
+//! Which engine runs the requests: worker threads making the syscalls
+//! themselves (`threads`), or worker threads that hand some operations to
+//! an io_uring of their own (`uring`).
+//!
+//! Either way the workers take requests from the one priority queue, so
+//! priorities, cancellation, groups and the result queue are unchanged.
+//! With io_uring, a worker gathers the consecutive ring-routed requests of
+//! the batch it took from the queue and submits them as one hard-linked
+//! chain (one `io_uring_enter` for the lot, executed in queue order, an
+//! error not breaking the chain), then queues their results in that order.
+//!
+//! Selection happens once, when the pool is created:
+//! - `IO_AIO_ENGINE=threads`: threads only.
+//! - `IO_AIO_ENGINE=uring`: every operation the ring supports goes to it
+//!   (read, write, open, stat/lstat, fsync, fdatasync);
+//!   `IO_AIO_ENGINE=uring:read,open` routes only the ops listed.
+//!   If io_uring is unavailable (kernel, seccomp, `io_uring_disabled`,
+//!   missing opcodes), a warning goes to stderr and threads are used.
+//! - unset or `auto`: the default routes (`DEFAULT_ROUTES`, chosen by
+//!   measurement, see the POD's "THE RUST ENGINE") if io_uring is available,
+//!   silently threads otherwise.
+
+use std::os::fd::RawFd;
+
+use crate::request::{Op, Target};
+use crate::uring;
+
+/// Operations a worker may hand to its ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Routes {
+    pub read: bool,
+    pub write: bool,
+    pub open: bool,
+    pub stat: bool,
+    pub fsync: bool,
+}
+
+/// Reads and writes longer than this stay on the thread path (the ring's
+/// length field is 32 bits; the kernel caps a transfer at this anyway).
+const MAX_RW: usize = 0x7fff_f000;
+
+impl Routes {
+    pub const NONE: Routes = Routes { read: false, write: false, open: false, stat: false, fsync: false };
+    pub const ALL: Routes = Routes { read: true, write: true, open: true, stat: true, fsync: true };
+
+    pub fn is_empty(self) -> bool {
+        self == Routes::NONE
+    }
+
+    /// Parses a comma-separated list of `read`, `write`, `open`, `stat`,
+    /// `fsync`; None on an unknown name.
+    fn parse(list: &str) -> Option<Routes> {
+        let mut routes = Routes::NONE;
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "read" => routes.read = true,
+                "write" => routes.write = true,
+                "open" => routes.open = true,
+                "stat" => routes.stat = true,
+                "fsync" => routes.fsync = true,
+                _ => return None,
+            }
+        }
+        Some(routes)
+    }
+
+    /// Whether `op` goes to the ring.  Only cases whose result and errno
+    /// are the same as the thread path's are routed.  Reads and writes go
+    /// to the ring only on regular files (`regular` asks, usually with an
+    /// fstat): on pipes and sockets the ring ignores an offset where
+    /// pread/pwrite fail with ESPIPE, and waits for data even with
+    /// O_NONBLOCK where read fails with EAGAIN.  An explicit negative offset
+    /// (the ring's "current position") and oversized transfers stay with
+    /// the threads too.
+    pub(crate) fn takes(self, op: &Op, regular: impl FnOnce(RawFd) -> bool) -> bool {
+        match op {
+            Op::Read { fd, offset, buf } => self.read && takes_rw(*offset, buf.len) && regular(*fd),
+            Op::Write { fd, offset, buf } => self.write && takes_rw(*offset, buf.len) && regular(*fd),
+            Op::Open { .. } => self.open,
+            Op::Stat { target: Target::Path(_) | Target::Fd(_), .. } => self.stat,
+            Op::Fsync { .. } | Op::Fdatasync { .. } => self.fsync,
+            _ => false,
+        }
+    }
+}
+
+fn takes_rw(offset: Option<i64>, len: usize) -> bool {
+    len <= MAX_RW && offset.is_none_or(|offset| offset >= 0)
+}
+
+/// Remembers the last descriptor found regular while a worker gathers a
+/// chain, so a run of reads on one file costs one fstat.
+#[derive(Default)]
+pub(crate) struct RegularCache(Option<(RawFd, bool)>);
+
+impl RegularCache {
+    pub fn is_regular(&mut self, fd: RawFd) -> bool {
+        match self.0 {
+            Some((known, regular)) if known == fd => regular,
+            _ => {
+                let regular = crate::sys::fstat(fd).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG);
+                self.0 = Some((fd, regular));
+                regular
+            }
+        }
+    }
+}
+
+/// The ops routed to the ring when IO_AIO_ENGINE is unset (see the POD for
+/// the measurements behind this choice).
+pub const DEFAULT_ROUTES: Routes = Routes::NONE;
+
+/// The engine a pool runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Threads,
+    Uring(Routes),
+}
+
+impl Engine {
+    /// The engine named by `IO_AIO_ENGINE` (see the module documentation).
+    pub fn from_env() -> Engine {
+        let value = std::env::var("IO_AIO_ENGINE").unwrap_or_default();
+        let (engine, warning) = Engine::choose(&value, uring::probe);
+        if let Some(warning) = warning {
+            eprintln!("IO::AIO: {warning}");
+        }
+        engine
+    }
+
+    /// The engine for the setting `value`, given a prober that says why
+    /// io_uring cannot be used (Err) or that it can; and a warning to show.
+    pub fn choose(value: &str, probe: impl FnOnce() -> Result<(), String>) -> (Engine, Option<String>) {
+        let value = value.trim();
+        let (name, list) = value.split_once(':').unwrap_or((value, ""));
+        match name {
+            "threads" => (Engine::Threads, None),
+            "" | "auto" => {
+                if DEFAULT_ROUTES.is_empty() || probe().is_err() {
+                    (Engine::Threads, None)
+                } else {
+                    (Engine::Uring(DEFAULT_ROUTES), None)
+                }
+            }
+            "uring" => {
+                let routes = if list.is_empty() { Some(Routes::ALL) } else { Routes::parse(list) };
+                let Some(routes) = routes else {
+                    return (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: unknown operation, using threads")));
+                };
+                match probe() {
+                    Ok(()) => (Engine::Uring(routes), None),
+                    Err(why) => (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: io_uring unavailable ({why}), using threads"))),
+                }
+            }
+            _ => (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: unknown engine (threads or uring), using threads"))),
+        }
+    }
+
+    pub fn routes(self) -> Routes {
+        match self {
+            Engine::Threads => Routes::NONE,
+            Engine::Uring(routes) => routes,
+        }
+    }
+
+    /// "threads" or "uring", for `IO::AIO::engine`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Threads => "threads",
+            Engine::Uring(_) => "uring",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> Result<(), String> {
+        Ok(())
+    }
+
+    fn missing() -> Result<(), String> {
+        Err("ENOSYS".into())
+    }
+
+    #[test]
+    fn selection() {
+        assert_eq!(Engine::choose("threads", ok), (Engine::Threads, None));
+        assert_eq!(Engine::choose("uring", ok), (Engine::Uring(Routes::ALL), None));
+        let (engine, warning) = Engine::choose("uring", missing);
+        assert_eq!(engine, Engine::Threads);
+        assert!(warning.unwrap().contains("io_uring unavailable (ENOSYS), using threads"));
+        let read_open = Routes { read: true, open: true, ..Routes::NONE };
+        assert_eq!(Engine::choose("uring:read,open", ok), (Engine::Uring(read_open), None));
+        let (engine, warning) = Engine::choose("uring:mkdir", ok);
+        assert_eq!(engine, Engine::Threads);
+        assert!(warning.is_some());
+        let (engine, warning) = Engine::choose("fibres", ok);
+        assert_eq!(engine, Engine::Threads);
+        assert!(warning.is_some());
+        // The default never warns, whatever the kernel says.
+        assert_eq!(Engine::choose("", missing), (Engine::Threads, None));
+        let expected = if DEFAULT_ROUTES.is_empty() { Engine::Threads } else { Engine::Uring(DEFAULT_ROUTES) };
+        assert_eq!(Engine::choose("auto", ok), (expected, None));
+    }
+
+    #[test]
+    fn routing_keeps_the_thread_path_where_the_ring_would_differ() {
+        let buf = || crate::request::ForeignBuf { ptr: std::ptr::null_mut(), len: 10 };
+        let all = Routes::ALL;
+        let yes = |_| true;
+        assert!(all.takes(&Op::Read { fd: 0, offset: None, buf: buf() }, yes));
+        assert!(all.takes(&Op::Read { fd: 0, offset: Some(0), buf: buf() }, yes));
+        assert!(!all.takes(&Op::Read { fd: 0, offset: Some(0), buf: buf() }, |_| false), "not a regular file");
+        assert!(!all.takes(&Op::Read { fd: 0, offset: Some(-1), buf: buf() }, yes));
+        assert!(!all.takes(&Op::Close { fd: 0 }, yes), "close keeps its dup2 semantics");
+        assert!(!Routes::NONE.takes(&Op::Fsync { fd: 0 }, yes));
+        let big = crate::request::ForeignBuf { ptr: std::ptr::null_mut(), len: MAX_RW + 1 };
+        assert!(!all.takes(&Op::Write { fd: 0, offset: None, buf: big }, yes));
+        let (pipe_r, pipe_w) = crate::sys::pipe_nonblocking().unwrap();
+        let mut cache = RegularCache::default();
+        assert!(!cache.is_regular(pipe_r));
+        assert!(!cache.is_regular(-1));
+        let file = std::fs::File::open("/proc/self/exe").unwrap();
+        assert!(cache.is_regular(std::os::fd::AsRawFd::as_raw_fd(&file)));
+        crate::sys::close(pipe_r);
+        crate::sys::close(pipe_w);
+    }
+}
+
+/// The engine end to end: the same requests through a pool of each engine.
+#[cfg(test)]
+mod pool_tests {
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+
+    use super::*;
+    use crate::group;
+    use crate::pool::{Event, Pool};
+    use crate::request::{At, Errno, ForeignBuf, Output, Pri, Token};
+
+    fn uring_pool() -> Option<Pool> {
+        if let Err(why) = uring::probe() {
+            eprintln!("io_uring unavailable ({why}): ring tests skipped");
+            return None;
+        }
+        let pool = Pool::with_engine(Engine::Uring(Routes::ALL)).unwrap();
+        assert_eq!(pool.engine().name(), "uring");
+        Some(pool)
+    }
+
+    fn pools() -> Vec<Pool> {
+        let mut pools = vec![Pool::with_engine(Engine::Threads).unwrap()];
+        pools.extend(uring_pool());
+        pools
+    }
+
+    /// What a callback would see of an outcome.
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Err(i32),
+        Int(i64),
+        Fd,
+        Stat { dev: u64, ino: u64, mode: u32, nlink: u64, size: i64, mtime: (i64, i64), blocks: i64, rdev: u64 },
+        Other,
+    }
+
+    /// Drains the pool, recording every done request's token and outcome.
+    fn drain(pool: &mut Pool) -> Vec<(Token, Seen)> {
+        let mut done = Vec::new();
+        while pool.nreqs() > 0 {
+            pool.wait();
+            pool.poll_begin();
+            while let Ok(event) = pool.poll_next() {
+                let Event::Done { token, cancelled } = event else { continue };
+                let seen = match pool.current() {
+                    _ if cancelled => Seen::Err(libc::ECANCELED),
+                    Some(Err(Errno(e))) => Seen::Err(*e),
+                    Some(Ok(Output::Int(n))) => Seen::Int(*n),
+                    Some(Ok(Output::Fd(_))) => Seen::Fd,
+                    Some(Ok(Output::Stat(st))) => Seen::Stat {
+                        dev: st.st_dev,
+                        ino: st.st_ino,
+                        mode: st.st_mode,
+                        nlink: st.st_nlink,
+                        size: st.st_size,
+                        mtime: (st.st_mtime, st.st_mtime_nsec),
+                        blocks: st.st_blocks,
+                        rdev: st.st_rdev,
+                    },
+                    _ => Seen::Other,
+                };
+                done.push((token, seen));
+            }
+        }
+        done
+    }
+
+    fn at(path: &str) -> At {
+        At { dir: libc::AT_FDCWD, path: CString::new(path).unwrap() }
+    }
+
+    fn buf(bytes: &mut [u8]) -> ForeignBuf {
+        ForeignBuf { ptr: bytes.as_mut_ptr(), len: bytes.len() }
+    }
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("aiors-engine-{}-{name}", std::process::id()));
+        std::fs::write(&path, b"hello, ring").unwrap();
+        path
+    }
+
+    #[test]
+    fn errors_and_results_are_the_same_through_the_ring() {
+        let file = tmp("errors");
+        let dir = std::env::temp_dir();
+        let f = std::fs::File::open(&file).unwrap();
+        let d = std::fs::File::open(&dir).unwrap();
+        let (pipe_r, pipe_w) = crate::sys::pipe_nonblocking().unwrap();
+        let mut seen = Vec::new();
+        for mut pool in pools() {
+            let mut bytes = vec![0u8; 64];
+            let ops = vec![
+                Op::Open { path: at("/nonexistent/aiors"), flags: libc::O_RDONLY, mode: 0 },
+                Op::Open { path: at(file.to_str().unwrap()), flags: libc::O_RDONLY, mode: 0 },
+                Op::Open { path: at(&format!("{}/x", file.display())), flags: libc::O_RDONLY, mode: 0 },
+                Op::Open { path: at(dir.to_str().unwrap()), flags: libc::O_WRONLY, mode: 0 },
+                Op::Stat { target: Target::Path(at("/nonexistent")), follow: true },
+                Op::Stat { target: Target::Path(at(file.to_str().unwrap())), follow: true },
+                Op::Stat { target: Target::Path(at("/proc/self/exe")), follow: false },
+                Op::Stat { target: Target::Path(at("/dev/null")), follow: true },
+                Op::Stat { target: Target::Path(at("")), follow: true },
+                Op::Stat { target: Target::Fd(f.as_raw_fd()), follow: true },
+                Op::Stat { target: Target::Fd(-1), follow: true },
+                Op::Stat { target: Target::Fd(9999), follow: true },
+                Op::Read { fd: 9999, offset: None, buf: buf(&mut bytes) },
+                Op::Read { fd: -1, offset: Some(0), buf: buf(&mut bytes) },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: buf(&mut bytes) },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(1 << 40), buf: buf(&mut bytes) },
+                Op::Read { fd: d.as_raw_fd(), offset: None, buf: buf(&mut bytes) },
+                Op::Read { fd: d.as_raw_fd(), offset: Some(0), buf: buf(&mut bytes) },
+                Op::Read { fd: pipe_r, offset: None, buf: buf(&mut bytes) },
+                Op::Read { fd: pipe_r, offset: Some(0), buf: buf(&mut bytes) },
+                Op::Write { fd: pipe_w, offset: Some(0), buf: buf(&mut bytes) },
+                Op::Write { fd: f.as_raw_fd(), offset: None, buf: buf(&mut bytes) },
+                Op::Fsync { fd: 9999 },
+                Op::Fdatasync { fd: f.as_raw_fd() },
+                Op::Fsync { fd: pipe_r },
+            ];
+            for (token, op) in ops.into_iter().enumerate() {
+                pool.submit(token, Pri::default(), op);
+            }
+            let mut done = drain(&mut pool);
+            done.sort_by_key(|(token, _)| *token);
+            seen.push(done);
+        }
+        if let [threads, uring] = &seen[..] {
+            for (t, u) in threads.iter().zip(uring) {
+                assert_eq!(t, u, "request {} differs (threads, uring)", t.0);
+            }
+            assert_eq!(threads[0].1, Seen::Err(libc::ENOENT));
+            assert_eq!(threads[12].1, Seen::Err(libc::EBADF));
+            assert_eq!(threads[14].1, Seen::Int(4));
+        }
+        crate::sys::close(pipe_r);
+        crate::sys::close(pipe_w);
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn ring_keeps_priority_order_and_sequence_and_never_runs_cancelled() {
+        let Some(mut pool) = uring_pool() else { return };
+        let file = tmp("order");
+        let f = std::fs::OpenOptions::new().read(true).write(true).open(&file).unwrap();
+        let fd = f.as_raw_fd();
+        pool.set_max_parallel(1);
+        pool.submit(100, Pri::default(), Op::Busy { secs: 0.05 });
+        // Queued behind the busy thread: a write, then a read of what it
+        // wrote, at a lower priority; a cancelled write; a high-priority read.
+        let mut data = *b"RING";
+        let mut back = [0u8; 4];
+        let mut early = [0u8; 4];
+        let mut gone = *b"XXXX";
+        pool.submit(1, Pri::new(0), Op::Write { fd, offset: Some(0), buf: buf(&mut data) });
+        pool.submit(2, Pri::new(-1), Op::Read { fd, offset: Some(0), buf: buf(&mut back) });
+        let cancelled = pool.submit(3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: buf(&mut gone) });
+        group::cancel(&cancelled);
+        pool.submit(4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: buf(&mut early) });
+        pool.submit(5, Pri::new(0), Op::Stat { target: Target::Fd(fd), follow: true });
+        let done = drain(&mut pool);
+        let tokens: Vec<Token> = done.iter().map(|(t, _)| *t).filter(|&t| t != 100).collect();
+        assert_eq!(tokens, [4, 1, 3, 5, 2], "results in priority order");
+        assert_eq!(&early, b"hell", "the high-priority read ran first");
+        assert_eq!(&back, b"RING", "the read ran after the write");
+        assert!(done.contains(&(3, Seen::Err(libc::ECANCELED))));
+        let Some((_, Seen::Stat { size, .. })) = done.iter().find(|(t, _)| *t == 5) else { panic!("no stat") };
+        assert_eq!(*size, 11, "the cancelled write never ran");
+        assert_eq!(std::fs::read(&file).unwrap(), b"RINGo, ring");
+        assert_eq!((pool.nreqs(), pool.nready(), pool.npending()), (0, 0, 0));
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn a_bad_path_in_a_chain_leaves_the_others_to_run() {
+        let Some(mut pool) = uring_pool() else { return };
+        pool.set_max_parallel(1);
+        pool.submit(100, Pri::default(), Op::Busy { secs: 0.02 });
+        for token in 0..8 {
+            let path = if token == 3 { "" } else { "/" };
+            pool.submit(token, Pri::default(), Op::Stat { target: Target::Path(at(path)), follow: true });
+        }
+        let done = drain(&mut pool);
+        for (token, seen) in done.into_iter().filter(|(t, _)| *t != 100) {
+            match token {
+                3 => assert_eq!(seen, Seen::Err(libc::ENOENT)),
+                _ => assert!(matches!(seen, Seen::Stat { .. }), "{token}: {seen:?}"),
+            }
+        }
+    }
+}
