@@ -173,6 +173,13 @@ pool_getter!(aiors_nready, usize, 0, |pool| pool.nready());
 pool_getter!(aiors_npending, usize, 0, |pool| pool.npending());
 pool_getter!(aiors_nthreads, usize, 0, |pool| pool.nthreads());
 pool_getter!(
+    /// The engine chosen when the pool was made: a static "threads" or
+    /// "uring".
+    aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
+        crate::engine::Engine::Threads => c"threads".as_ptr(),
+        crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
+    });
+pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
     aiors_poll_begin, (), (), |pool| pool.poll_begin());
 pool_getter!(

@@ -1325,6 +1325,14 @@ nreqs ()
 	OUTPUT:
         RETVAL
 
+const char *
+engine ()
+	PROTOTYPE:
+	CODE:
+        RETVAL = aiors_engine (pool);
+	OUTPUT:
+        RETVAL
+
 INCLUDE: paths.xsh
 
 INCLUDE: files.xsh

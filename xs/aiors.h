@@ -53,6 +53,8 @@ size_t aiors_nreqs    (aiors_pool *pool);
 size_t aiors_nready   (aiors_pool *pool);
 size_t aiors_npending (aiors_pool *pool);
 size_t aiors_nthreads (aiors_pool *pool);
+/* "threads" or "uring": the engine chosen at pool creation (static string) */
+const char *aiors_engine (aiors_pool *pool);
 
 void aiors_set_min_parallel  (aiors_pool *pool, uint32_t threads);
 void aiors_set_max_parallel  (aiors_pool *pool, uint32_t threads);
