@@ -95,6 +95,10 @@ struct Shared {
     spinning: AtomicBool,
     dead_fd: RawFd,
     engine: Engine,
+    /// Rings of workers that exited, for the next ones: each ring holds a
+    /// descriptor, and the number of descriptors should not follow the
+    /// number of threads.
+    rings: Mutex<Vec<Ring>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -172,6 +176,7 @@ impl Pool {
             spinning: AtomicBool::new(false),
             dead_fd,
             engine,
+            rings: Mutex::new(Vec::new()),
         };
         Ok(Pool {
             shared: Arc::new(shared),
@@ -509,6 +514,9 @@ impl Shared {
                 break;
             }
         }
+        if let Some(spare) = ring.ring.take() {
+            lock(&self.rings).push(spare);
+        }
         work.alive -= 1;
         self.thread_exited.notify_all();
     }
@@ -555,7 +563,7 @@ impl Shared {
     /// Runs `chain` through the worker's ring (made on first use), or on
     /// this thread if the ring cannot be had.
     fn run_chain(&self, chain: &mut Vec<Job>, slot: &mut RingSlot) {
-        if let Some(ring) = slot.get() {
+        if let Some(ring) = slot.get(&self.rings) {
             let ops: Vec<&Op> = chain.iter().map(|job| &job.op).collect();
             // A panic would leave the kernel with our memory: none is
             // expected, so none is caught here.
@@ -623,8 +631,9 @@ impl Shared {
     }
 }
 
-/// A worker's ring, made when first needed; a thread whose ring cannot be
-/// made (or broke) runs everything itself.
+/// A worker's ring, taken from the pool's spares or made when first
+/// needed, and given back when the worker exits; a thread whose ring cannot
+/// be made (or broke) runs everything itself.
 struct RingSlot {
     routes: Routes,
     ring: Option<Ring>,
@@ -636,9 +645,10 @@ impl RingSlot {
         RingSlot { routes, ring: None, failed: false }
     }
 
-    fn get(&mut self) -> Option<&mut Ring> {
+    /// The worker's ring: a spare one, or a new one.
+    fn get(&mut self, spares: &Mutex<Vec<Ring>>) -> Option<&mut Ring> {
         if self.ring.is_none() && !self.failed {
-            self.ring = Ring::new().ok();
+            self.ring = lock(spares).pop().or_else(|| Ring::new().ok());
             self.failed = self.ring.is_none();
         }
         self.ring.as_mut()

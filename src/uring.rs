@@ -67,15 +67,12 @@ pub enum Refused {
 }
 
 impl Ring {
-    /// A ring for the calling thread only: single issuer, task work run
-    /// when the thread waits (both need Linux 6.1; plain ring otherwise).
+    /// A ring for one worker at a time.  It is not single-issuer: a ring
+    /// outlives the worker that made it (the pool keeps it for the next
+    /// one, so that its descriptor does not come and go with the threads).
     /// Its mappings are not inherited by a forked child.
     pub fn new() -> Result<Ring, Errno> {
-        let single = IoUring::builder().dontfork().setup_single_issuer().setup_defer_taskrun().build(ENTRIES);
-        let ring = match single {
-            Ok(ring) => ring,
-            Err(_) => IoUring::builder().dontfork().build(ENTRIES).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?,
-        };
+        let ring = IoUring::builder().dontfork().build(ENTRIES).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
         Ok(Ring { ring })
     }
 

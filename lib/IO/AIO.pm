@@ -1749,7 +1749,10 @@ descriptor, and the ring has no C<dup2>), and a chain cancelled by a bad
 path.  So results, C<$!> values, priorities, groups and cancellation are
 the same under both engines.  C<nthreads> counts worker threads under both;
 a ring adds no thread of ours (the kernel's own io_uring workers are not
-counted).  If io_uring is unavailable (old kernel, seccomp,
+counted).  Each ring holds one descriptor; a worker makes its ring when it
+first needs one, and the pool keeps it for later workers when that worker
+exits, so the engine holds at most one ring descriptor per worker that ever
+ran at the same time, until the process ends.  If io_uring is unavailable (old kernel, seccomp,
 C<kernel.io_uring_disabled>, missing opcodes), C<IO_AIO_ENGINE=uring> warns
 on standard error and uses threads.  C<IO::AIO::engine> returns C<threads>
 or C<uring>.
