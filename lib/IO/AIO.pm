@@ -1757,15 +1757,21 @@ C<kernel.io_uring_disabled>, missing opcodes), C<IO_AIO_ENGINE=uring> warns
 on standard error and uses threads.  C<IO::AIO::engine> returns C<threads>
 or C<uring>.
 
-Threads are the default because the ring measured no faster here (Linux
-6.18, two cores): C<statx> always goes through the kernel's io_uring
-worker threads, so C<aio_stat> storms ran at 0.15 to 0.54 of the original
-through the ring against 0.87 to 1.34 on threads; cached 4 KiB reads needed
-fewer syscalls (about 1.2 instead of 3.7 per read under C<strace -c -f>, one
-C<io_uring_enter> per chain of about 7 reads plus one C<fstat> to check the
-descriptor) but took the same time (medians of five runs: 128k reads/s
-either way); C<aio_open> chains are broken by the C<aio_close> calls
-between them, so they stay near one C<io_uring_enter> per open.
+Threads are the default because the ring did not measure reliably faster
+here (Linux 6.18, two shared cores, run-to-run noise of 20 to 100%).
+C<statx> always goes through the kernel's io_uring worker threads: stat
+storms ran at 0.15 to 0.54 of the original through the ring against 0.87 to
+1.34 on threads in one C<bench/run.pl> run, and at 0.84 of threads
+(medians of three) in a later one.  Cached 4 KiB reads need fewer syscalls
+through the ring (about 1.2 instead of 3.7 per read under C<strace -c -f>:
+one C<io_uring_enter> per chain of about 7 reads, one C<fstat> to check the
+descriptor, and fewer futex wake-ups), but their time was the same in one
+series (128k reads/s either way, medians of five) and 1.4 times better in
+another (medians of three), within the noise.  C<aio_open> chains are
+broken by the C<aio_close> calls between them, so they stay near one
+C<io_uring_enter> per open, and open/close pairs ran at 0.8 of threads.
+Set C<IO_AIO_ENGINE=uring:read> where reads dominate and it measures
+faster on your machine.
 
 =head1 DIFFERENCES FROM IO::AIO 4.80
 
