@@ -9,55 +9,35 @@
 # timed pass instead of five (after the warm-up pass).
 use strict;
 use warnings;
-use Fcntl qw(O_CREAT O_EXCL O_RDONLY O_WRONLY);
+use Fcntl qw(O_RDONLY);
 use File::Copy ();
-use Getopt::Long qw(GetOptions);
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use FindBin ();
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result median_rate drain warm_page_cache make_cached_file);
 use IO::AIO;
-
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick', 'reps=i')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick] [--reps N]\n";
-my $REPS = $opt{reps} // ($opt{quick} ? 1 : 5);    # timed passes per process
 
 my $SRC  = '/tmp/aio-bench-copy-512m.dat';
 my $SIZE = 512 << 20;
-
-if ($opt{info}) { print "VARIANT default\n"; print "FLOOR yes\n"; exit 0 }
-prepare_file();
-exit 0 if $opt{prepare};
-die "unknown variant '$opt{variant}'\n" if ($opt{variant} // 'default') ne 'default';
+# --reps: timed passes per process
+my %opt = start(floor => 1, reps => [1, 5],
+                prepare => sub { make_cached_file($SRC, $SIZE, 11) });
 
 my $DST = "/tmp/aio-bench-copy-dst.$$";
 END { unlink $DST if defined $DST }
-warm_page_cache();
-my $rate;
-if ($opt{floor}) {
-    $rate = median_rate(sub { File::Copy::copy($SRC, $DST) or die "copy: $!\n" });
-} else {
-    print "LOADED $INC{'IO/AIO.pm'}\n";
-    $rate = median_rate(\&aio_pass);
+{
+    sysopen my $fh, $SRC, O_RDONLY or die "open $SRC: $!\n";
+    warm_page_cache($fh);
 }
-printf "RESULT copy_gb_per_sec %.3f GB/s\n", $rate / 1e9;
+loaded() unless $opt{floor};
+my $pass = $opt{floor} ? sub { File::Copy::copy($SRC, $DST) or die "copy: $!\n" } : \&aio_pass;
+# every pass (the warm-up too) is followed by an untimed check + unlink
+my $rate = median_rate($SIZE, $pass, \&check_and_unlink);
+result('copy_gb_per_sec', '%.3f', $rate / 1e9, 'GB/s');
 exit 0;
 
-sub now { return clock_gettime(CLOCK_MONOTONIC) }
-
-# One untimed warm-up pass, then $REPS timed passes, each followed by an
-# untimed check + unlink of the copy; returns the median bytes per second.
-sub median_rate {
-    my ($pass) = @_;
-    my @rates;
-    for my $i (0 .. $REPS) {
-        my $t0 = now();
-        $pass->();
-        my $dt = now() - $t0;
-        -s $DST == $SIZE or die "copy $DST has the wrong size\n";
-        unlink $DST or die "unlink $DST: $!\n";
-        push @rates, $SIZE / $dt if $i;    # pass 0 is the warm-up
-    }
-    @rates = sort { $a <=> $b } @rates;
-    return $rates[ $#rates / 2 ];
+sub check_and_unlink {
+    -s $DST == $SIZE or die "copy $DST has the wrong size\n";
+    unlink $DST or die "unlink $DST: $!\n";
 }
 
 sub aio_pass {
@@ -65,32 +45,4 @@ sub aio_pass {
     aio_copy $SRC, $DST, sub { $status = $_[0] };
     drain();
     defined $status && $status == 0 or die "aio_copy failed: $!\n";
-}
-
-sub drain {
-    my $rin = '';
-    vec($rin, IO::AIO::poll_fileno(), 1) = 1;
-    while (IO::AIO::nreqs()) {
-        select(my $rout = $rin, undef, undef, undef);
-        IO::AIO::poll_cb();
-    }
-}
-
-sub warm_page_cache {
-    sysopen my $fh, $SRC, O_RDONLY or die "open $SRC: $!\n";
-    my $buf;
-    1 while sysread $fh, $buf, 1 << 20;
-}
-
-# Writes the source file once under a private name, then renames it into place.
-sub prepare_file {
-    return if -s $SRC && -s _ == $SIZE;
-    my $tmp = "$SRC.tmp.$$";
-    sysopen my $out, $tmp, O_WRONLY | O_CREAT | O_EXCL or die "create $tmp: $!\n";
-    my $chunk = join '', map { chr(($_ * 11) & 255) } 0 .. (1 << 20) - 1;
-    for (1 .. $SIZE / length $chunk) {
-        syswrite($out, $chunk) == length $chunk or die "write $tmp: $!\n";
-    }
-    close $out or die "close $tmp: $!\n";
-    rename $tmp, $SRC or do { my $e = $!; unlink $tmp; die "rename $tmp: $e\n" };
 }

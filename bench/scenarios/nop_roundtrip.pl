@@ -11,23 +11,16 @@
 # as one that will pick up new work.
 use strict;
 use warnings;
-use Getopt::Long qw(GetOptions);
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use FindBin ();
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result now drain);
 use IO::AIO;
 
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick]\n";
-
+my %opt = start();
 my $ITER   = $opt{quick} ? 2_000 : 20_000;
 my $WARMUP = $opt{quick} ? 200 : 2_000;
 
-if ($opt{info}) { print "VARIANT default\n"; print "FLOOR no\n"; exit 0 }
-exit 0 if $opt{prepare};
-die "nop_roundtrip has no synchronous floor\n" if $opt{floor};
-die "unknown variant '$opt{variant}'\n" if ($opt{variant} // 'default') ne 'default';
-
-print "LOADED $INC{'IO/AIO.pm'}\n";
+loaded();
 
 my $rin = '';
 vec($rin, IO::AIO::poll_fileno(), 1) = 1;
@@ -53,18 +46,15 @@ roundtrip(4) for 1 .. $WARMUP;
 report('sat_rtt', map { roundtrip(4) } 1 .. $ITER);
 $busy_running == $BUSY or die "expected $BUSY busy requests, $busy_running running\n";
 $keep_busy = 0;
-while (IO::AIO::nreqs()) {
-    select(my $rout = $rin, undef, undef, undef);
-    IO::AIO::poll_cb();
-}
+drain();
 undef $busy;
 exit 0;
 
 sub report {
     my ($name, @lat) = @_;
     @lat = sort { $a <=> $b } @lat;
-    printf "RESULT %s_p50 %.2f us\n", $name, percentile(\@lat, 0.50) * 1e6;
-    printf "RESULT %s_p99 %.2f us\n", $name, percentile(\@lat, 0.99) * 1e6;
+    result("${name}_p50", '%.2f', percentile(\@lat, 0.50) * 1e6, 'us');
+    result("${name}_p99", '%.2f', percentile(\@lat, 0.99) * 1e6, 'us');
 }
 
 # Returns the seconds one submit -> callback cycle took (optionally with
@@ -72,14 +62,14 @@ sub report {
 sub roundtrip {
     my ($pri) = @_;
     my $fired = 0;
-    my $t0 = clock_gettime(CLOCK_MONOTONIC);
+    my $t0 = now();
     aioreq_pri $pri if defined $pri;
     aio_nop sub { $fired = 1 };
     until ($fired) {
         select(my $rout = $rin, undef, undef, undef);
         IO::AIO::poll_cb();
     }
-    return clock_gettime(CLOCK_MONOTONIC) - $t0;
+    return now() - $t0;
 }
 
 sub percentile {

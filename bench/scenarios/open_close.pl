@@ -5,49 +5,27 @@
 # The synchronous floor is a plain sysopen + close loop.
 use strict;
 use warnings;
-use Fcntl qw(O_CREAT O_EXCL O_RDONLY O_WRONLY);
-use File::Path qw(remove_tree);
-use Getopt::Long qw(GetOptions);
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use Fcntl qw(O_RDONLY);
+use FindBin ();
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result median_rate drain make_small_files);
 use IO::AIO;
-
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick', 'reps=i')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick] [--reps N]\n";
-my $REPS = $opt{reps} // ($opt{quick} ? 3 : 5);    # timed passes per process
 
 # Shared file cache (same layout as stat_storm.pl): f00000 .. f19999.
 my $DIR      = '/tmp/aio-bench-files';
 my $NFILES   = 20_000;
+# --reps: timed passes per process
+my %opt = start(floor => 1, reps => [3, 5],
+                prepare => sub { make_small_files($DIR, $NFILES) });
 my $N        = $opt{quick} ? 2_000 : $NFILES;
 my $INFLIGHT = 64;
 
-if ($opt{info}) { print "VARIANT default\n"; print "FLOOR yes\n"; exit 0 }
-prepare_files();
-exit 0 if $opt{prepare};
-die "unknown variant '$opt{variant}'\n" if ($opt{variant} // 'default') ne 'default';
-
 my @paths = map { sprintf '%s/f%05d', $DIR, $_ } 0 .. $N - 1;
 my $rate = $opt{floor} ? run_floor() : run_aio();
-printf "RESULT pairs_per_sec %.0f pair/s\n", $rate;
+result('pairs_per_sec', '%.0f', $rate, 'pair/s');
 exit 0;
 
-sub now { return clock_gettime(CLOCK_MONOTONIC) }
-
-# One untimed warm-up pass (threads, caches, heap), then $REPS timed passes;
-# the median pass rate damps one-off hiccups of a noisy machine.
-sub median_rate {
-    my ($pass) = @_;
-    $pass->();
-    my @rates = sort { $a <=> $b } map {
-        my $t0 = now();
-        $pass->();
-        $N / (now() - $t0);
-    } 1 .. $REPS;
-    return $rates[ $#rates / 2 ];
-}
-
-sub run_floor { return median_rate(\&sync_pass) }
+sub run_floor { return median_rate($N, \&sync_pass) }
 
 sub sync_pass {
     for my $p (@paths) {
@@ -57,8 +35,8 @@ sub sync_pass {
 }
 
 sub run_aio {
-    print "LOADED $INC{'IO/AIO.pm'}\n";
-    return median_rate(\&aio_pass);
+    loaded();
+    return median_rate($N, \&aio_pass);
 }
 
 sub aio_pass {
@@ -78,33 +56,4 @@ sub aio_pass {
     });
     drain();
     $closed == $N or die "only $closed of $N pairs completed\n";
-}
-
-sub drain {
-    my $rin = '';
-    vec($rin, IO::AIO::poll_fileno(), 1) = 1;
-    while (IO::AIO::nreqs()) {
-        select(my $rout = $rin, undef, undef, undef);
-        IO::AIO::poll_cb();
-    }
-}
-
-# Same cache builder as stat_storm.pl (kept identical on purpose).
-sub prepare_files {
-    return if -e "$DIR/.complete";
-    die "$DIR exists but is incomplete; remove it and retry\n" if -e $DIR;
-    my $tmp = "$DIR.tmp.$$";
-    mkdir $tmp or die "mkdir $tmp: $!\n";
-    for my $i (0 .. $NFILES - 1) {
-        my $p = sprintf '%s/f%05d', $tmp, $i;
-        sysopen my $fh, $p, O_WRONLY | O_CREAT | O_EXCL or die "create $p: $!\n";
-        print {$fh} 'x' x 64;
-        close $fh or die "close $p: $!\n";
-    }
-    open my $mark, '>', "$tmp/.complete" or die "marker: $!\n";
-    close $mark;
-    return if rename $tmp, $DIR;
-    my $err = $!;
-    remove_tree($tmp);
-    die "rename $tmp -> $DIR: $err\n" unless -e "$DIR/.complete";    # lost a race: fine
 }

@@ -17,22 +17,16 @@
 # No synchronous floor.
 use strict;
 use warnings;
-use Getopt::Long qw(GetOptions);
+use FindBin ();
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result drain);
 use IO::AIO;
 
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick]\n";
-
+my %opt = start();
 my $N      = $opt{quick} ? 100_000 : 1_000_000;
 my $WARMUP = 5_000;
 
-if ($opt{info}) { print "VARIANT default\n"; print "FLOOR no\n"; exit 0 }
-exit 0 if $opt{prepare};
-die "queue_memory has no synchronous floor\n" if $opt{floor};
-die "unknown variant '$opt{variant}'\n" if ($opt{variant} // 'default') ne 'default';
-
-print "LOADED $INC{'IO/AIO.pm'}\n";
+loaded();
 
 my $PAGE = page_size();
 my $done = 0;
@@ -57,13 +51,13 @@ drain();
 $done == $N + 1 or die "only $done of ${\($N + 1)} nops completed\n";
 my $after = rss();
 
-printf "RESULT bytes_per_req %.1f B/req\n", ($queued - $base) / $N;
+result('bytes_per_req', '%.1f', ($queued - $base) / $N, 'B/req');
 # Below 1 MiB counts as "given back" and is reported as 1 MiB (queueing
 # grows RSS by ~24 MiB even with --quick): the few pages perl or the
 # allocator keep either way would otherwise turn 0 vs 4 KiB into a ratio.
 my $residual = ($after - $base) / (1 << 20);
 $residual = 1 if $residual < 1;
-printf "RESULT rss_residual %.1f MiB\n", $residual;
+result('rss_residual', '%.1f', $residual, 'MiB');
 exit 0;
 
 # resident set size in bytes (second field of /proc/self/statm, in pages)
@@ -76,13 +70,4 @@ sub rss {
 sub page_size {
     my $size = eval { require POSIX; POSIX::sysconf(POSIX::_SC_PAGESIZE()) };
     return $size || 4096;
-}
-
-sub drain {
-    my $rin = '';
-    vec($rin, IO::AIO::poll_fileno(), 1) = 1;
-    while (IO::AIO::nreqs()) {
-        select(my $rout = $rin, undef, undef, undef);
-        IO::AIO::poll_cb();
-    }
 }

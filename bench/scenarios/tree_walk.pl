@@ -14,23 +14,18 @@ use strict;
 use warnings;
 use Fcntl qw(O_CREAT O_EXCL O_WRONLY);
 use File::Path qw(remove_tree);
-use Getopt::Long qw(GetOptions);
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use FindBin ();
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result median_rate drain);
 use IO::AIO;
-
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick', 'reps=i')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick] [--reps N]\n";
-my $REPS = $opt{reps} // ($opt{quick} ? 3 : 5);    # timed passes per process
 
 my $TREE   = '/tmp/aio-bench-tree';
 my $MARKER = '.complete';
 my ($TOP, $SUB, $FILES) = (10, 100, 100);
 my @VARIANTS = qw(scandir readdirx);
-
-if ($opt{info}) { print "VARIANT $_\n" for @VARIANTS; print "FLOOR yes\n"; exit 0 }
-prepare_tree();
-exit 0 if $opt{prepare};
+# --reps: timed passes per process
+my %opt = start(variants => \@VARIANTS, floor => 1, reps => [3, 5],
+                prepare => \&prepare_tree);
 
 # what a pass walks, and how many entries it must find below that root
 my ($ROOT, $N) = $opt{quick}
@@ -39,32 +34,17 @@ my ($ROOT, $N) = $opt{quick}
 
 my $rate;
 if ($opt{floor}) {
-    $rate = median_rate(\&sync_pass);
+    $rate = median_rate($N, \&sync_pass);
 } else {
     my $variant = $opt{variant} // 'scandir';
     my $pass = { scandir => \&scandir_pass, readdirx => \&readdirx_pass,
                  default => \&scandir_pass }->{$variant}
         or die "unknown variant '$variant'\n";
-    print "LOADED $INC{'IO/AIO.pm'}\n";
-    $rate = median_rate($pass);
+    loaded();
+    $rate = median_rate($N, $pass);
 }
-printf "RESULT entries_per_sec %.0f entry/s\n", $rate;
+result('entries_per_sec', '%.0f', $rate, 'entry/s');
 exit 0;
-
-sub now { return clock_gettime(CLOCK_MONOTONIC) }
-
-# One untimed warm-up pass (threads, dentry/inode caches, heap), then $REPS
-# timed passes; the median pass rate damps one-off hiccups.
-sub median_rate {
-    my ($pass) = @_;
-    $pass->();
-    my @rates = sort { $a <=> $b } map {
-        my $t0 = now();
-        $pass->();
-        $N / (now() - $t0);
-    } 1 .. $REPS;
-    return $rates[ $#rates / 2 ];
-}
 
 sub check_count {
     my ($seen) = @_;
@@ -136,15 +116,6 @@ sub readdirx_pass {
     drain();
     undef $scan;
     check_count($seen);
-}
-
-sub drain {
-    my $rin = '';
-    vec($rin, IO::AIO::poll_fileno(), 1) = 1;
-    while (IO::AIO::nreqs()) {
-        select(my $rout = $rin, undef, undef, undef);
-        IO::AIO::poll_cb();
-    }
 }
 
 # Builds the tree once under a private name and renames it into place; the

@@ -10,24 +10,19 @@
 use strict;
 use warnings;
 use Fcntl qw(O_CREAT O_EXCL O_RDWR);
-use Getopt::Long qw(GetOptions);
+use FindBin ();
 use IO::Handle ();
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use lib "$FindBin::RealBin/../lib";
+use BenchScenario qw(start loaded result median_rate drain);
 use IO::AIO;
 
-my %opt;
-GetOptions(\%opt, 'info', 'prepare', 'floor', 'variant=s', 'quick', 'reps=i')
-    or die "usage: $0 [--info|--prepare|--floor|--variant NAME] [--quick] [--reps N]\n";
-my $REPS = $opt{reps} // ($opt{quick} ? 3 : 5);    # timed passes per process
+# --reps: timed passes per process
+my %opt = start(floor => 1, reps => [3, 5]);
 
 my $BLOCK   = 4096;
 my $BATCH   = 64;                                   # writes per fdatasync
 my $BATCHES = $opt{quick} ? 32 : 256;               # per pass
 my $N       = $BATCH * $BATCHES;                    # writes per pass
-
-if ($opt{info}) { print "VARIANT default\n"; print "FLOOR yes\n"; exit 0 }
-exit 0 if $opt{prepare};
-die "unknown variant '$opt{variant}'\n" if ($opt{variant} // 'default') ne 'default';
 
 my $FILE = "/tmp/aio-bench-wsync.$$";
 sysopen my $fh, $FILE, O_RDWR | O_CREAT | O_EXCL, 0600 or die "create $FILE: $!\n";
@@ -35,29 +30,14 @@ END { unlink $FILE if defined $FILE }
 my $data = join '', map { chr(($_ * 13) & 255) } 0 .. $BLOCK - 1;
 
 my $rate = $opt{floor} ? run_floor($fh) : run_aio($fh);
-printf "RESULT writes_per_sec %.0f write/s\n", $rate;
+result('writes_per_sec', '%.0f', $rate, 'write/s');
 close $fh;
 exit 0;
-
-sub now { return clock_gettime(CLOCK_MONOTONIC) }
-
-# One untimed warm-up pass (threads, caches, heap, file blocks), then $REPS
-# timed passes; the median pass rate damps one-off hiccups.
-sub median_rate {
-    my ($pass) = @_;
-    $pass->();
-    my @rates = sort { $a <=> $b } map {
-        my $t0 = now();
-        $pass->();
-        $N / (now() - $t0);
-    } 1 .. $REPS;
-    return $rates[ $#rates / 2 ];
-}
 
 sub run_floor {
     my ($fh) = @_;
     my $sync = fdatasync_sub($fh);
-    return median_rate(sub {
+    return median_rate($N, sub {
         sysseek $fh, 0, 0 or die "seek: $!\n";
         for (1 .. $BATCHES) {
             for (1 .. $BATCH) {
@@ -79,8 +59,8 @@ sub fdatasync_sub {
 
 sub run_aio {
     my ($fh) = @_;
-    print "LOADED $INC{'IO/AIO.pm'}\n";
-    return median_rate(sub { aio_pass($fh) });
+    loaded();
+    return median_rate($N, sub { aio_pass($fh) });
 }
 
 sub aio_pass {
@@ -109,13 +89,4 @@ sub aio_pass {
     undef $start_batch;    # break the closure cycle
     $written == $N && $synced == $BATCHES
         or die "only $written of $N writes and $synced of $BATCHES syncs completed\n";
-}
-
-sub drain {
-    my $rin = '';
-    vec($rin, IO::AIO::poll_fileno(), 1) = 1;
-    while (IO::AIO::nreqs()) {
-        select(my $rout = $rin, undef, undef, undef);
-        IO::AIO::poll_cb();
-    }
 }
