@@ -10,7 +10,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use AIOTest;
+use AIOTest qw(:DEFAULT spew slurp);
 BEGIN { use_ours () }
 
 use Test::More;
@@ -22,32 +22,6 @@ use Time::HiRes ();
 
 my $tmp = Cwd::realpath (File::Temp::tempdir (CLEANUP => 1));
 
-# Runs one request to completion: returns the callback's arguments (as an
-# array ref) and the errno it saw.
-sub run {
-   my ($submit, @args) = @_;
-   my ($got, $errno);
-
-   $submit->(@args, sub { $got = [@_]; $errno = $! + 0 });
-   drain ();
-
-   ($got, $errno)
-}
-
-sub spew {
-   my ($path, $data) = @_;
-   open my $fh, ">", $path or die "$path: $!";
-   print $fh $data;
-   close $fh;
-}
-
-sub slurp {
-   my ($path) = @_;
-   open my $fh, "<", $path or die "$path: $!";
-   local $/;
-   <$fh>
-}
-
 spew "$tmp/file", "0123456789";
 mkdir "$tmp/dir" or die;
 
@@ -55,7 +29,7 @@ mkdir "$tmp/dir" or die;
 # aio_statvfs
 
 {
-   my ($r) = run (\&aio_statvfs, $tmp);
+   my ($r) = run_req (\&aio_statvfs, $tmp);
    is ref $r->[0], "HASH", "statvfs of a path passes a hash";
    is join (" ", sort keys %{ $r->[0] }),
       "bavail bfree blocks bsize favail ffree files flag frsize fsid namemax",
@@ -64,19 +38,19 @@ mkdir "$tmp/dir" or die;
    cmp_ok $r->[0]{bsize}, ">", 0, "statvfs bsize is positive";
 
    open my $fh, "<", "$tmp/file" or die;
-   my ($f) = run (\&aio_statvfs, $fh);
+   my ($f) = run_req (\&aio_statvfs, $fh);
    is ref $f->[0], "HASH", "statvfs of a filehandle passes a hash";
    is $f->[0]{fsid}, $r->[0]{fsid}, "same file system, same fsid";
 
-   my ($e, $errno) = run (\&aio_statvfs, "$tmp/nope");
+   my ($e, $errno) = run_req (\&aio_statvfs, "$tmp/nope");
    is_deeply $e, [undef], "statvfs of a missing path passes undef";
    is $errno, ENOENT, "... with ENOENT";
 
-   ($e, $errno) = run (\&aio_statvfs, "$tmp/file/x");
+   ($e, $errno) = run_req (\&aio_statvfs, "$tmp/file/x");
    is $errno, ENOTDIR, "statvfs below a file: ENOTDIR";
 
    close $fh;
-   ($e, $errno) = run (\&aio_statvfs, $fh);
+   ($e, $errno) = run_req (\&aio_statvfs, $fh);
    is_deeply [$e, $errno], [[undef], EBADF], "statvfs of a closed filehandle: undef, EBADF";
 }
 
@@ -84,35 +58,35 @@ mkdir "$tmp/dir" or die;
 # aio_utime
 
 {
-   my ($r) = run (\&aio_utime, "$tmp/file", 1000.5, 2000.25);
+   my ($r) = run_req (\&aio_utime, "$tmp/file", 1000.5, 2000.25);
    is_deeply $r, [0], "utime with fractional times succeeds";
    my @st = Time::HiRes::stat ("$tmp/file");
    is $st[8], 1000.5,  "atime set with its fraction";
    is $st[9], 2000.25, "mtime set with its fraction";
 
-   ($r) = run (\&aio_utime, "$tmp/file", undef, undef);
+   ($r) = run_req (\&aio_utime, "$tmp/file", undef, undef);
    @st = stat "$tmp/file";
    ok $r->[0] == 0 && $st[8] > 1e9 && $st[9] > 1e9, "utime undef, undef sets both to now";
 
    # only both undef (or both -1) mean "now"; a single undef is -1
-   ($r) = run (\&aio_utime, "$tmp/file", 5000, undef);
+   ($r) = run_req (\&aio_utime, "$tmp/file", 5000, undef);
    @st = stat "$tmp/file";
    is_deeply [$r->[0], $st[8], $st[9]], [0, 5000, -1], "utime 5000, undef sets mtime to -1 like the original";
 
-   run (\&aio_utime, "$tmp/file", 7, 7);
-   ($r) = run (\&aio_utime, "$tmp/file", -1, -1);
+   run_req (\&aio_utime, "$tmp/file", 7, 7);
+   ($r) = run_req (\&aio_utime, "$tmp/file", -1, -1);
    @st = stat "$tmp/file";
    ok $st[8] > 1e9 && $st[9] > 1e9, "utime -1, -1 also means now";
 
    open my $fh, "<", "$tmp/file" or die;
-   ($r) = run (\&aio_utime, $fh, 3000, 4000);
+   ($r) = run_req (\&aio_utime, $fh, 3000, 4000);
    @st = stat "$tmp/file";
    is_deeply [$r->[0], @st[8, 9]], [0, 3000, 4000], "utime on a filehandle";
 
-   my ($e, $errno) = run (\&aio_utime, "$tmp/nope", 1, 1);
+   my ($e, $errno) = run_req (\&aio_utime, "$tmp/nope", 1, 1);
    is_deeply [$e, $errno], [[-1], ENOENT], "utime of a missing path: -1, ENOENT";
 
-   ($e, $errno) = run (\&aio_utime, "$tmp/file", -1.5, 1);
+   ($e, $errno) = run_req (\&aio_utime, "$tmp/file", -1.5, 1);
    is_deeply [$e, $errno], [[-1], EINVAL], "utime with a negative fraction: EINVAL";
 }
 
@@ -122,20 +96,20 @@ mkdir "$tmp/dir" or die;
 SKIP: {
    skip "chown needs root", 5 if $>;
 
-   my ($r) = run (\&aio_chown, "$tmp/file", 12, 34);
+   my ($r) = run_req (\&aio_chown, "$tmp/file", 12, 34);
    is_deeply [$r, (stat "$tmp/file")[4, 5]], [[0], 12, 34], "chown path";
 
-   ($r) = run (\&aio_chown, "$tmp/file", undef, 56);
+   ($r) = run_req (\&aio_chown, "$tmp/file", undef, 56);
    is_deeply [(stat "$tmp/file")[4, 5]], [12, 56], "chown undef uid leaves it unchanged";
 
-   ($r) = run (\&aio_chown, "$tmp/file", 78, -1);
+   ($r) = run_req (\&aio_chown, "$tmp/file", 78, -1);
    is_deeply [(stat "$tmp/file")[4, 5]], [78, 56], "chown -1 gid leaves it unchanged";
 
    open my $fh, "<", "$tmp/file" or die;
-   ($r) = run (\&aio_chown, $fh, 0, 0);
+   ($r) = run_req (\&aio_chown, $fh, 0, 0);
    is_deeply [$r, (stat "$tmp/file")[4, 5]], [[0], 0, 0], "chown filehandle";
 
-   my ($e, $errno) = run (\&aio_chown, "$tmp/nope", 1, 1);
+   my ($e, $errno) = run_req (\&aio_chown, "$tmp/nope", 1, 1);
    is_deeply [$e, $errno], [[-1], ENOENT], "chown of a missing path: -1, ENOENT";
 }
 
@@ -143,17 +117,17 @@ SKIP: {
 # aio_chmod
 
 {
-   my ($r) = run (\&aio_chmod, "$tmp/file", 0604);
+   my ($r) = run_req (\&aio_chmod, "$tmp/file", 0604);
    is_deeply [$r, (stat "$tmp/file")[2] & 07777], [[0], 0604], "chmod path";
 
    open my $fh, "<", "$tmp/file" or die;
-   ($r) = run (\&aio_chmod, $fh, 0640);
+   ($r) = run_req (\&aio_chmod, $fh, 0640);
    is_deeply [$r, (stat "$tmp/file")[2] & 07777], [[0], 0640], "chmod filehandle";
 
-   my ($e, $errno) = run (\&aio_chmod, "$tmp/file/x", 0644);
+   my ($e, $errno) = run_req (\&aio_chmod, "$tmp/file/x", 0644);
    is_deeply [$e, $errno], [[-1], ENOTDIR], "chmod below a file: -1, ENOTDIR";
 
-   ($e, $errno) = run (\&aio_chmod, "$tmp/nope", 0644);
+   ($e, $errno) = run_req (\&aio_chmod, "$tmp/nope", 0644);
    is_deeply [$e, $errno], [[-1], ENOENT], "chmod of a missing path: -1, ENOENT";
 }
 
@@ -161,24 +135,24 @@ SKIP: {
 # aio_truncate
 
 {
-   my ($r) = run (\&aio_truncate, "$tmp/file", 4);
+   my ($r) = run_req (\&aio_truncate, "$tmp/file", 4);
    is_deeply [$r, -s "$tmp/file"], [[0], 4], "truncate path";
 
    open my $fh, "+<", "$tmp/file" or die;
-   ($r) = run (\&aio_truncate, $fh, 7);
+   ($r) = run_req (\&aio_truncate, $fh, 7);
    is_deeply [$r, -s "$tmp/file"], [[0], 7], "truncate filehandle (extends)";
 
-   my ($e, $errno) = run (\&aio_truncate, "$tmp/file", undef);
+   my ($e, $errno) = run_req (\&aio_truncate, "$tmp/file", undef);
    is_deeply [$e, $errno], [[-1], EINVAL], "truncate to undef: -1, EINVAL";
 
-   ($e, $errno) = run (\&aio_truncate, "$tmp/dir", 0);
+   ($e, $errno) = run_req (\&aio_truncate, "$tmp/dir", 0);
    is_deeply [$e, $errno], [[-1], EISDIR], "truncate a directory: -1, EISDIR";
 
-   ($e, $errno) = run (\&aio_truncate, "$tmp/nope", 0);
+   ($e, $errno) = run_req (\&aio_truncate, "$tmp/nope", 0);
    is_deeply [$e, $errno], [[-1], ENOENT], "truncate a missing path: -1, ENOENT";
 
    open my $ro, "<", "$tmp/file" or die;
-   ($e, $errno) = run (\&aio_truncate, $ro, 0);
+   ($e, $errno) = run_req (\&aio_truncate, $ro, 0);
    is_deeply [$e, $errno], [[-1], EINVAL], "truncate a read-only filehandle: -1, EINVAL";
 }
 
@@ -186,14 +160,14 @@ SKIP: {
 # aio_mknod
 
 {
-   my ($r) = run (\&aio_mknod, "$tmp/fifo", IO::AIO::S_IFIFO () | 0600, 0);
+   my ($r) = run_req (\&aio_mknod, "$tmp/fifo", IO::AIO::S_IFIFO () | 0600, 0);
    is_deeply $r, [0], "mknod a fifo";
    ok -p "$tmp/fifo", "... it is a fifo";
 
-   my ($e, $errno) = run (\&aio_mknod, "$tmp/fifo", IO::AIO::S_IFIFO () | 0600, 0);
+   my ($e, $errno) = run_req (\&aio_mknod, "$tmp/fifo", IO::AIO::S_IFIFO () | 0600, 0);
    is_deeply [$e, $errno], [[-1], EEXIST], "mknod again: -1, EEXIST";
 
-   ($e, $errno) = run (\&aio_mknod, "$tmp/nope/fifo", IO::AIO::S_IFIFO () | 0600, 0);
+   ($e, $errno) = run_req (\&aio_mknod, "$tmp/nope/fifo", IO::AIO::S_IFIFO () | 0600, 0);
    is_deeply [$e, $errno], [[-1], ENOENT], "mknod in a missing directory: -1, ENOENT";
 }
 
@@ -201,37 +175,37 @@ SKIP: {
 # aio_link, aio_symlink, aio_readlink
 
 {
-   my ($r) = run (\&aio_link, "$tmp/file", "$tmp/hard");
+   my ($r) = run_req (\&aio_link, "$tmp/file", "$tmp/hard");
    is_deeply [$r, (stat "$tmp/file")[3]], [[0], 2], "link: two names now";
 
-   my ($e, $errno) = run (\&aio_link, "$tmp/file", "$tmp/hard");
+   my ($e, $errno) = run_req (\&aio_link, "$tmp/file", "$tmp/hard");
    is_deeply [$e, $errno], [[-1], EEXIST], "link onto an existing name: -1, EEXIST";
 
-   ($e, $errno) = run (\&aio_link, "$tmp/nope", "$tmp/hard2");
+   ($e, $errno) = run_req (\&aio_link, "$tmp/nope", "$tmp/hard2");
    is_deeply [$e, $errno], [[-1], ENOENT], "link a missing file: -1, ENOENT";
 
    SKIP: {
       my $other = -d "/dev/shm" && (stat "/dev/shm")[0] != (stat $tmp)[0] ? "/dev/shm" : undef;
       skip "no second file system at hand", 1 unless $other;
 
-      ($e, $errno) = run (\&aio_link, "$tmp/file", "$other/aio-paths-$$");
+      ($e, $errno) = run_req (\&aio_link, "$tmp/file", "$other/aio-paths-$$");
       unlink "$other/aio-paths-$$";
       is_deeply [$e, $errno], [[-1], EXDEV], "link across file systems: -1, EXDEV";
    }
 
-   ($r) = run (\&aio_symlink, "some/where", "$tmp/sym");
+   ($r) = run_req (\&aio_symlink, "some/where", "$tmp/sym");
    is_deeply [$r, readlink "$tmp/sym"], [[0], "some/where"], "symlink stores the target verbatim";
 
-   ($e, $errno) = run (\&aio_symlink, "x", "$tmp/sym");
+   ($e, $errno) = run_req (\&aio_symlink, "x", "$tmp/sym");
    is_deeply [$e, $errno], [[-1], EEXIST], "symlink onto an existing name: -1, EEXIST";
 
-   ($r) = run (\&aio_readlink, "$tmp/sym");
+   ($r) = run_req (\&aio_readlink, "$tmp/sym");
    is_deeply $r, ["some/where"], "readlink passes the target";
 
-   ($e, $errno) = run (\&aio_readlink, "$tmp/nope");
+   ($e, $errno) = run_req (\&aio_readlink, "$tmp/nope");
    is_deeply [$e, $errno], [[], ENOENT], "readlink of a missing path passes nothing, ENOENT";
 
-   ($e, $errno) = run (\&aio_readlink, "$tmp/file");
+   ($e, $errno) = run_req (\&aio_readlink, "$tmp/file");
    is_deeply [$e, $errno], [[], EINVAL], "readlink of a file passes nothing, EINVAL";
 }
 
@@ -244,33 +218,33 @@ SKIP: {
    symlink "loop2", "$tmp/loop1" or die;
    symlink "loop1", "$tmp/loop2" or die;
 
-   my ($r) = run (\&aio_realpath, "$tmp//dir/./../reldir/");
+   my ($r) = run_req (\&aio_realpath, "$tmp//dir/./../reldir/");
    is_deeply $r, ["$tmp/dir"], "realpath resolves ., .., // and relative symlinks";
 
-   ($r) = run (\&aio_realpath, "$tmp/absfile");
+   ($r) = run_req (\&aio_realpath, "$tmp/absfile");
    is_deeply $r, ["$tmp/file"], "realpath follows absolute symlinks";
 
-   ($r) = run (\&aio_realpath, "/../..");
+   ($r) = run_req (\&aio_realpath, "/../..");
    is_deeply $r, ["/"], "realpath does not climb above /";
 
    {
       my $cwd = Cwd::getcwd ();
       chdir "$tmp/dir" or die;
-      ($r) = run (\&aio_realpath, "../file");
+      ($r) = run_req (\&aio_realpath, "../file");
       chdir $cwd or die;
    }
    is_deeply $r, ["$tmp/file"], "realpath of a relative path starts at the cwd";
 
-   my ($e, $errno) = run (\&aio_realpath, "$tmp/nope/..");
+   my ($e, $errno) = run_req (\&aio_realpath, "$tmp/nope/..");
    is_deeply [$e, $errno], [[], ENOENT], "realpath through a missing name passes nothing, ENOENT";
 
-   ($e, $errno) = run (\&aio_realpath, "$tmp/file/x");
+   ($e, $errno) = run_req (\&aio_realpath, "$tmp/file/x");
    is_deeply [$e, $errno], [[], ENOTDIR], "realpath below a file: nothing, ENOTDIR";
 
-   ($e, $errno) = run (\&aio_realpath, "$tmp/loop1");
+   ($e, $errno) = run_req (\&aio_realpath, "$tmp/loop1");
    is_deeply [$e, $errno], [[], ELOOP], "realpath of a symlink loop: nothing, ELOOP";
 
-   ($e, $errno) = run (\&aio_realpath, "");
+   ($e, $errno) = run_req (\&aio_realpath, "");
    is_deeply [$e, $errno], [[], ENOENT], "realpath of an empty path: nothing, ENOENT";
 }
 
@@ -281,25 +255,25 @@ SKIP: {
    spew "$tmp/a", "A";
    spew "$tmp/b", "B";
 
-   my ($r) = run (\&aio_rename, "$tmp/a", "$tmp/c");
+   my ($r) = run_req (\&aio_rename, "$tmp/a", "$tmp/c");
    ok $r->[0] == 0 && !-e "$tmp/a" && slurp ("$tmp/c") eq "A", "rename moves";
 
-   my ($e, $errno) = run (\&aio_rename, "$tmp/a", "$tmp/d");
+   my ($e, $errno) = run_req (\&aio_rename, "$tmp/a", "$tmp/d");
    is_deeply [$e, $errno], [[-1], ENOENT], "rename a missing file: -1, ENOENT";
 
-   ($e, $errno) = run (\&aio_rename, "$tmp/c", "$tmp/file/x");
+   ($e, $errno) = run_req (\&aio_rename, "$tmp/c", "$tmp/file/x");
    is_deeply [$e, $errno], [[-1], ENOTDIR], "rename below a file: -1, ENOTDIR";
 
-   ($e, $errno) = run (\&aio_rename2, "$tmp/c", "$tmp/b", IO::AIO::RENAME_NOREPLACE ());
+   ($e, $errno) = run_req (\&aio_rename2, "$tmp/c", "$tmp/b", IO::AIO::RENAME_NOREPLACE ());
    is_deeply [$e, $errno, slurp ("$tmp/b")], [[-1], EEXIST, "B"], "rename2 NOREPLACE onto an existing file: -1, EEXIST";
 
-   ($r) = run (\&aio_rename2, "$tmp/c", "$tmp/b", IO::AIO::RENAME_EXCHANGE ());
+   ($r) = run_req (\&aio_rename2, "$tmp/c", "$tmp/b", IO::AIO::RENAME_EXCHANGE ());
    is_deeply [$r, slurp ("$tmp/b"), slurp ("$tmp/c")], [[0], "A", "B"], "rename2 EXCHANGE swaps";
 
-   ($e, $errno) = run (\&aio_rename2, "$tmp/c", "$tmp/b", 0x4000);
+   ($e, $errno) = run_req (\&aio_rename2, "$tmp/c", "$tmp/b", 0x4000);
    is_deeply [$e, $errno], [[-1], EINVAL], "rename2 with unknown flags: -1, EINVAL";
 
-   ($r) = run (\&aio_rename2, "$tmp/c", "$tmp/b", 0);
+   ($r) = run_req (\&aio_rename2, "$tmp/c", "$tmp/b", 0);
    is_deeply [$r, slurp ("$tmp/b"), -e "$tmp/c"], [[0], "B", undef], "rename2 with flags 0 replaces";
 
    spew "$tmp/c", "C";
@@ -391,20 +365,7 @@ SKIP: {
       print "entries: ", join (" ", sort map { s{.*/}{}r } glob "$d/*"), "\n";
 EOF
 
-   my $orig_dir = File::Temp::tempdir (CLEANUP => 1);
-   my $ours_dir = File::Temp::tempdir (CLEANUP => 1);
-   my $ours = do {
-      local @ARGV = ($ours_dir);
-      my $out = "";
-      open my $capture, ">", \$out or die;
-      my $old = select $capture;
-      eval "$script; 1" or die $@;
-      select $old;
-      $out
-   };
-   my $orig = run_original ("\@ARGV = ('$orig_dir');\n$script");
-   s/\Q$orig_dir\E/DIR/g for $orig;
-   s/\Q$ours_dir\E/DIR/g for $ours;
+   my ($orig, $ours) = run_here_and_original ($script);
 
    note $orig if $ENV{AIOTEST_SHOW};
    is $ours, $orig, "the same results and errno values as the original"

@@ -9,7 +9,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use AIOTest;
+use AIOTest qw(:DEFAULT spew);
 BEGIN { use_ours () }
 
 use Test::More;
@@ -19,23 +19,6 @@ use Cwd ();
 
 my $tmp = Cwd::realpath (File::Temp::tempdir (CLEANUP => 1));
 my $elsewhere = Cwd::realpath (File::Temp::tempdir (CLEANUP => 1));
-
-sub run {
-   my ($submit, @args) = @_;
-   my ($got, $errno);
-
-   $submit->(@args, sub { $got = [@_]; $errno = $! + 0 });
-   drain ();
-
-   ($got, $errno)
-}
-
-sub spew {
-   my ($path, $data) = @_;
-   open my $fh, ">", $path or die "$path: $!";
-   print $fh $data;
-   close $fh;
-}
 
 sub open_fds {
    opendir my $dh, "/proc/self/fd" or return undef;
@@ -53,22 +36,22 @@ chdir $elsewhere or die;
 
 my $wd;
 {
-   my ($r) = run (\&aio_wd, "$tmp/sub/../sub");
+   my ($r) = run_req (\&aio_wd, "$tmp/sub/../sub");
    $wd = $r->[0];
    isa_ok $wd, "IO::AIO::WD", "aio_wd result";
 
-   my ($p) = run (\&aio_realpath, $wd);
+   my ($p) = run_req (\&aio_realpath, $wd);
    is_deeply $p, ["$tmp/sub"], "a wd knows its canonical path";
 
-   my ($e, $errno) = run (\&aio_wd, "$tmp/nope");
+   my ($e, $errno) = run_req (\&aio_wd, "$tmp/nope");
    is_deeply [$e, $errno], [[undef], ENOENT], "aio_wd of a missing dir: undef, ENOENT";
 
-   ($e, $errno) = run (\&aio_wd, "$tmp/sub/file");
+   ($e, $errno) = run_req (\&aio_wd, "$tmp/sub/file");
    is_deeply [$e, $errno], [[undef], ENOTDIR], "aio_wd of a file: undef, ENOTDIR";
 
-   my ($top) = run (\&aio_wd, $tmp);
-   my ($nested) = run (\&aio_wd, [$top->[0], "sub"]);
-   ($p) = run (\&aio_realpath, $nested->[0]);
+   my ($top) = run_req (\&aio_wd, $tmp);
+   my ($nested) = run_req (\&aio_wd, [$top->[0], "sub"]);
+   ($p) = run_req (\&aio_realpath, $nested->[0]);
    is_deeply $p, ["$tmp/sub"], "aio_wd relative to another wd";
 
    is prototype ("IO::AIO::aio_wd"), '$;$', "aio_wd prototype";
@@ -81,66 +64,66 @@ my $wd;
 # pathname forms in requests
 
 {
-   my ($r) = run (\&aio_stat, [$wd, "file"]);
+   my ($r) = run_req (\&aio_stat, [$wd, "file"]);
    is_deeply [$r, -s _], [[0], 7], "stat [\$wd, file]";
 
-   ($r) = run (\&aio_lstat, $wd);
+   ($r) = run_req (\&aio_lstat, $wd);
    ok $r->[0] == 0 && -d _, "lstat \$wd is the directory itself";
 
-   ($r) = run (\&aio_stat, [$wd, "/etc/passwd"]);
+   ($r) = run_req (\&aio_stat, [$wd, "/etc/passwd"]);
    is $r->[0], 0, "an absolute path ignores the wd";
 
-   ($r) = run (\&aio_open, [$wd, "file"], IO::AIO::O_RDONLY (), 0);
+   ($r) = run_req (\&aio_open, [$wd, "file"], IO::AIO::O_RDONLY (), 0);
    ok $r->[0] && readline ($r->[0]) eq "content", "open [\$wd, file]";
 
-   ($r) = run (\&aio_readdir, $wd);
+   ($r) = run_req (\&aio_readdir, $wd);
    is_deeply $r, [["file"]], "readdir \$wd";
 
-   ($r) = run (\&aio_mkdir, [$wd, "new"], 0755);
+   ($r) = run_req (\&aio_mkdir, [$wd, "new"], 0755);
    ok $r->[0] == 0 && -d "$tmp/sub/new", "mkdir [\$wd, new]";
 
-   ($r) = run (\&aio_rmdir, [$wd, "new"]);
+   ($r) = run_req (\&aio_rmdir, [$wd, "new"]);
    ok $r->[0] == 0 && !-e "$tmp/sub/new", "rmdir [\$wd, new]";
 
-   ($r) = run (\&aio_chmod, [$wd, "file"], 0614);
+   ($r) = run_req (\&aio_chmod, [$wd, "file"], 0614);
    is ((stat "$tmp/sub/file")[2] & 07777, 0614, "chmod [\$wd, file]");
 
-   ($r) = run (\&aio_utime, [$wd, "file"], 11, 22);
+   ($r) = run_req (\&aio_utime, [$wd, "file"], 11, 22);
    is_deeply [(stat "$tmp/sub/file")[8, 9]], [11, 22], "utime [\$wd, file]";
 
-   ($r) = run (\&aio_truncate, [$wd, "file"], 3);
+   ($r) = run_req (\&aio_truncate, [$wd, "file"], 3);
    is -s "$tmp/sub/file", 3, "truncate [\$wd, file]";
 
-   ($r) = run (\&aio_statvfs, $wd);
+   ($r) = run_req (\&aio_statvfs, $wd);
    is ref $r->[0], "HASH", "statvfs \$wd";
 
-   ($r) = run (\&aio_link, [$wd, "file"], [$wd, "hard"]);
+   ($r) = run_req (\&aio_link, [$wd, "file"], [$wd, "hard"]);
    ok $r->[0] == 0 && -f "$tmp/sub/hard", "link between pairs";
 
-   ($r) = run (\&aio_rename, [$wd, "hard"], [$wd, "moved"]);
+   ($r) = run_req (\&aio_rename, [$wd, "hard"], [$wd, "moved"]);
    ok $r->[0] == 0 && -f "$tmp/sub/moved" && !-e "$tmp/sub/hard", "rename between pairs";
 
-   ($r) = run (\&aio_unlink, [$wd, "moved"]);
+   ($r) = run_req (\&aio_unlink, [$wd, "moved"]);
    ok $r->[0] == 0 && !-e "$tmp/sub/moved", "unlink [\$wd, moved]";
 
-   ($r) = run (\&aio_mknod, [$wd, "fifo"], IO::AIO::S_IFIFO () | 0600, 0);
+   ($r) = run_req (\&aio_mknod, [$wd, "fifo"], IO::AIO::S_IFIFO () | 0600, 0);
    ok $r->[0] == 0 && -p "$tmp/sub/fifo", "mknod [\$wd, fifo]";
 
    # the link is created relative to the wd of its own path (the original
    # ignores that wd: see DIFFERENCES FROM IO::AIO 4.80 in the POD)
-   ($r) = run (\&aio_symlink, "file", [$wd, "sym"]);
+   ($r) = run_req (\&aio_symlink, "file", [$wd, "sym"]);
    is readlink "$tmp/sub/sym", "file", "symlink to [\$wd, sym]";
 
-   ($r) = run (\&aio_readlink, [$wd, "sym"]);
+   ($r) = run_req (\&aio_readlink, [$wd, "sym"]);
    is_deeply $r, ["file"], "readlink [\$wd, sym]";
 
-   ($r) = run (\&aio_realpath, [$wd, "sym"]);
+   ($r) = run_req (\&aio_realpath, [$wd, "sym"]);
    is_deeply $r, ["$tmp/sub/file"], "realpath [\$wd, sym]";
 
-   my ($e, $errno) = run (\&aio_stat, [$wd, "nope"]);
+   my ($e, $errno) = run_req (\&aio_stat, [$wd, "nope"]);
    is_deeply [$e, $errno], [[-1], ENOENT], "stat [\$wd, nope]: -1, ENOENT";
 
-   ($e, $errno) = run (\&aio_mkdir, [$wd, "file"], 0755);
+   ($e, $errno) = run_req (\&aio_mkdir, [$wd, "file"], 0755);
    is_deeply [$e, $errno], [[-1], EEXIST], "mkdir [\$wd, file]: -1, EEXIST";
 
    # requests and helpers of other families take pairs, too
@@ -170,14 +153,14 @@ my $wd;
 {
    mkdir "$tmp/old" or die;
    spew "$tmp/old/f", "x";
-   my ($r) = run (\&aio_wd, "$tmp/old");
+   my ($r) = run_req (\&aio_wd, "$tmp/old");
    my $old = $r->[0];
    rename "$tmp/old", "$tmp/renamed" or die;
 
-   ($r) = run (\&aio_stat, [$old, "f"]);
+   ($r) = run_req (\&aio_stat, [$old, "f"]);
    is $r->[0], 0, "a renamed directory is still reached through its wd";
 
-   my ($e, $errno) = run (\&aio_realpath, [$old, "f"]);
+   my ($e, $errno) = run_req (\&aio_realpath, [$old, "f"]);
    is_deeply [$e, $errno], [[], ENOENT], "realpath relies on the canonical path (like the original)";
 }
 
@@ -186,13 +169,13 @@ my $wd;
 
 {
    mkdir "$tmp/gone" or die;
-   my ($r) = run (\&aio_wd, "$tmp/gone");
+   my ($r) = run_req (\&aio_wd, "$tmp/gone");
    my $gone = $r->[0];
-   ($r) = run (\&aio_rename, $gone, "$tmp/went");
+   ($r) = run_req (\&aio_rename, $gone, "$tmp/went");
    ok $r->[0] == 0 && -d "$tmp/went" && !-e "$tmp/gone", "rename \$wd renames the directory";
 
-   ($r) = run (\&aio_wd, "$tmp/went");
-   ($r) = run (\&aio_rmdir, $r->[0]);
+   ($r) = run_req (\&aio_wd, "$tmp/went");
+   ($r) = run_req (\&aio_rmdir, $r->[0]);
    ok $r->[0] == 0 && !-e "$tmp/went", "rmdir \$wd removes the directory";
 }
 
@@ -201,34 +184,34 @@ my $wd;
 
 {
    spew "$elsewhere/here", "h";
-   my ($r) = run (\&aio_stat, [IO::AIO::CWD (), "here"]);
+   my ($r) = run_req (\&aio_stat, [IO::AIO::CWD (), "here"]);
    is $r->[0], 0, "[CWD, path] is relative to the process's cwd";
 
-   ($r) = run (\&aio_realpath, IO::AIO::CWD ());
+   ($r) = run_req (\&aio_realpath, IO::AIO::CWD ());
    is_deeply $r, [$elsewhere], "realpath CWD is the cwd";
 
    for my $bad ([undef, "undef"], [IO::AIO::INVALID_WD (), "INVALID_WD"]) {
       my ($w, $name) = @$bad;
-      my ($e, $errno) = run (\&aio_stat, [$w, "here"]);
+      my ($e, $errno) = run_req (\&aio_stat, [$w, "here"]);
       is_deeply [$e, $errno], [[-1], ENOENT], "stat [$name, path]: -1, ENOENT";
 
-      ($e, $errno) = run (\&aio_stat, [$w, "/"]);
+      ($e, $errno) = run_req (\&aio_stat, [$w, "/"]);
       is_deeply [$e, $errno], [[-1], ENOENT], "stat [$name, /]: even absolute paths fail";
 
-      ($e, $errno) = run (\&aio_realpath, [$w, "here"]);
+      ($e, $errno) = run_req (\&aio_realpath, [$w, "here"]);
       is_deeply [$e, $errno], [[], ENOENT], "realpath [$name, path]: nothing, ENOENT";
 
-      ($e, $errno) = run (\&aio_open, [$w, "here"], IO::AIO::O_RDONLY (), 0);
+      ($e, $errno) = run_req (\&aio_open, [$w, "here"], IO::AIO::O_RDONLY (), 0);
       is_deeply [$e, $errno], [[undef], ENOENT], "open [$name, path]: undef, ENOENT";
 
-      ($e, $errno) = run (\&aio_rename, "$elsewhere/here", [$w, "there"]);
+      ($e, $errno) = run_req (\&aio_rename, "$elsewhere/here", [$w, "there"]);
       is_deeply [$e, $errno, -e "$elsewhere/here"], [[-1], ENOENT, 1], "rename to [$name, path]: -1, ENOENT";
 
-      ($e, $errno) = run (\&aio_wd, [$w, "."]);
+      ($e, $errno) = run_req (\&aio_wd, [$w, "."]);
       is_deeply [$e, $errno], [[undef], ENOENT], "aio_wd [$name, .]: undef, ENOENT";
    }
 
-   my ($e, $errno) = run (\&aio_stat, IO::AIO::INVALID_WD ());
+   my ($e, $errno) = run_req (\&aio_stat, IO::AIO::INVALID_WD ());
    is_deeply [$e, $errno], [[-1], ENOENT], "stat INVALID_WD: -1, ENOENT";
 }
 
@@ -280,7 +263,7 @@ my $wd;
 
 {
    my $fds = open_fds ();
-   my $w = (run (\&aio_wd, $tmp))[0][0];
+   my $w = (run_req (\&aio_wd, $tmp))[0][0];
    is open_fds (), $fds + 1, "a wd holds a descriptor";
 
    IO::AIO::aioreq_pri (2);
@@ -293,7 +276,7 @@ my $wd;
 
    # with one worker busy, the close request (highest priority) would run
    # before the queued stat if the stat did not keep the wd alive
-   $w = (run (\&aio_wd, "$tmp/sub"))[0][0];
+   $w = (run_req (\&aio_wd, "$tmp/sub"))[0][0];
    IO::AIO::max_parallel (1);
    IO::AIO::aio_busy (0.2);
    my ($status, $size);
@@ -305,11 +288,11 @@ my $wd;
    is open_fds (), $fds, "... and the wd is closed afterwards";
 
    # DESTROY called by hand: the descriptor is closed once only
-   $w = (run (\&aio_wd, $tmp))[0][0];
+   $w = (run_req (\&aio_wd, $tmp))[0][0];
    $w->DESTROY;
    drain ();
    open my $fh, "<", "$tmp/sub/file" or die;   # likely reuses the number
-   my ($e, $errno) = run (\&aio_stat, [$w, "sub"]);
+   my ($e, $errno) = run_req (\&aio_stat, [$w, "sub"]);
    is_deeply [$e, $errno], [[-1], ENOENT], "a destroyed wd behaves like INVALID_WD";
    undef $w;
    drain ();
@@ -396,22 +379,7 @@ SKIP: {
       }
 EOF
 
-   my $orig_dir = File::Temp::tempdir (CLEANUP => 1);
-   my $ours_dir = File::Temp::tempdir (CLEANUP => 1);
-   my $cwd = Cwd::getcwd ();
-   my $ours = do {
-      local @ARGV = ($ours_dir);
-      my $out = "";
-      open my $capture, ">", \$out or die;
-      my $old = select $capture;
-      eval "$script; 1" or die $@;
-      select $old;
-      $out
-   };
-   chdir $cwd or die;
-   my $orig = run_original ("\@ARGV = ('$orig_dir');\n$script");
-   s/\Q$orig_dir\E/DIR/g for $orig;
-   s/\Q$ours_dir\E/DIR/g for $ours;
+   my ($orig, $ours) = run_here_and_original ($script);
 
    note $orig if $ENV{AIOTEST_SHOW};
    is $ours, $orig, "the same results and errno values as the original"

@@ -35,15 +35,6 @@ sub slurp_file {
    scalar <$fh>
 }
 
-# runs one request and returns its callback arguments and errno
-sub req {
-   my ($submit) = @_;
-   my ($args, $err);
-   $submit->(sub { $args = [@_]; $err = 0 + $! });
-   drain ();
-   ($args, $err)
-}
-
 spew ($src, $data);
 open my $in, "<", $src or die;
 binmode $in;
@@ -57,7 +48,7 @@ pipe my $pr, my $pw or die;
 
 {
    open my $out, ">", "$dir/sf1" or die;
-   my ($r) = req (sub { aio_sendfile $out, $in, 1000, 200_000, $_[0] });
+   my ($r) = run_req (sub { aio_sendfile $out, $in, 1000, 200_000, $_[0] });
    is $r->[0], 200_000, "aio_sendfile file to file: byte count";
    close $out;
    ok slurp_file ("$dir/sf1") eq substr ($data, 1000, 200_000), "aio_sendfile file to file: contents";
@@ -67,7 +58,7 @@ pipe my $pr, my $pw or die;
 {
    # Linux sendfile refuses O_APPEND outputs (EINVAL): the emulation runs
    open my $out, ">>", "$dir/sf2" or die;
-   my ($r) = req (sub { aio_sendfile $out, $in, 7, 150_000, $_[0] });
+   my ($r) = run_req (sub { aio_sendfile $out, $in, 7, 150_000, $_[0] });
    is $r->[0], 150_000, "aio_sendfile emulated (O_APPEND output): byte count";
    close $out;
    ok slurp_file ("$dir/sf2") eq substr ($data, 7, 150_000), "aio_sendfile emulated: contents";
@@ -75,12 +66,12 @@ pipe my $pr, my $pw or die;
 
 {
    open my $out, ">", "$dir/sf3" or die;
-   my ($r) = req (sub { aio_sendfile $out, $in, length ($data) - 10, 100, $_[0] });
+   my ($r) = run_req (sub { aio_sendfile $out, $in, length ($data) - 10, 100, $_[0] });
    is $r->[0], 10, "aio_sendfile stops at end of file";
-   ($r) = req (sub { aio_sendfile $out, $in, 0, 0, $_[0] });
+   ($r) = run_req (sub { aio_sendfile $out, $in, 0, 0, $_[0] });
    is $r->[0], 0, "aio_sendfile of 0 bytes";
    my $err;
-   ($r, $err) = req (sub { aio_sendfile $out, $BADFD, 0, 10, $_[0] });
+   ($r, $err) = run_req (sub { aio_sendfile $out, $BADFD, 0, 10, $_[0] });
    is $r->[0], -1, "aio_sendfile from a closed descriptor fails";
    is $err, EBADF, "... with EBADF";
 }
@@ -91,12 +82,12 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
 # ---- aio_readahead -------------------------------------------------------
 
 {
-   my ($r) = req (sub { aio_readahead $in, 0, 65536, $_[0] });
+   my ($r) = run_req (sub { aio_readahead $in, 0, 65536, $_[0] });
    is $r->[0], 0, "aio_readahead";
    my $err;
-   ($r, $err) = req (sub { aio_readahead $BADFD, 0, 4096, $_[0] });
+   ($r, $err) = run_req (sub { aio_readahead $BADFD, 0, 4096, $_[0] });
    is_deeply [$r->[0], $err], [-1, EBADF], "aio_readahead on a closed descriptor: EBADF";
-   ($r, $err) = req (sub { aio_readahead $pr, 0, 4096, $_[0] });
+   ($r, $err) = run_req (sub { aio_readahead $pr, 0, 4096, $_[0] });
    is_deeply [$r->[0], $err], [-1, EINVAL], "aio_readahead on a pipe: EINVAL";
 }
 
@@ -104,22 +95,22 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
 
 {
    open my $fh, "+>", "$dir/alloc" or die;
-   my ($r, $err) = req (sub { aio_allocate $fh, 0, 0, 12345, $_[0] });
+   my ($r, $err) = run_req (sub { aio_allocate $fh, 0, 0, 12345, $_[0] });
  SKIP: {
       skip "fallocate not supported here: $!", 3 if $r->[0] < 0 && $err == EOPNOTSUPP;
       is $r->[0], 0, "aio_allocate";
       is -s $fh, 12345, "aio_allocate extends the file";
-      ($r) = req (sub { aio_allocate $fh, IO::AIO::FALLOC_FL_KEEP_SIZE, 0, 99999, $_[0] });
+      ($r) = run_req (sub { aio_allocate $fh, IO::AIO::FALLOC_FL_KEEP_SIZE, 0, 99999, $_[0] });
       is -s $fh, 12345, "aio_allocate with FALLOC_FL_KEEP_SIZE keeps the size";
    }
-   ($r, $err) = req (sub { aio_allocate $pw, 0, 0, 10, $_[0] });
+   ($r, $err) = run_req (sub { aio_allocate $pw, 0, 0, 10, $_[0] });
    is_deeply [$r->[0], $err], [-1, ESPIPE], "aio_allocate on a pipe: ESPIPE";
 }
 
 # ---- aio_fiemap ----------------------------------------------------------
 
 {
-   my ($r, $err) = req (sub { aio_fiemap $in, 0, undef, IO::AIO::FIEMAP_FLAG_SYNC, undef, $_[0] });
+   my ($r, $err) = run_req (sub { aio_fiemap $in, 0, undef, IO::AIO::FIEMAP_FLAG_SYNC, undef, $_[0] });
  SKIP: {
       skip "FIEMAP not supported here: $!", 5 unless ref $r->[0];
       my @ext = @{ $r->[0] };
@@ -129,11 +120,11 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
       my $covered = $ext[-1][0] + $ext[-1][2];
       cmp_ok $covered, ">=", length $data, "... covering the file";
 
-      ($r) = req (sub { aio_fiemap $in, 0, undef, 0, 0, $_[0] });
+      ($r) = run_req (sub { aio_fiemap $in, 0, undef, 0, 0, $_[0] });
       ok !ref $r->[0] && $r->[0] >= 1, "aio_fiemap with count 0 passes the number of extents ($r->[0])";
    }
 
-   ($r, $err) = req (sub { aio_fiemap $pr, 0, 100, 0, undef, $_[0] });
+   ($r, $err) = run_req (sub { aio_fiemap $pr, 0, 100, 0, undef, $_[0] });
    is scalar @$r, 0, "aio_fiemap failing passes no arguments";
    ok $err, "... and sets \$! ($!)";
 }
@@ -141,33 +132,33 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
 # ---- aio_fcntl / aio_ioctl -----------------------------------------------
 
 {
-   my ($r) = req (sub { aio_fcntl $in, F_GETFL, 0, $_[0] });
+   my ($r) = run_req (sub { aio_fcntl $in, F_GETFL, 0, $_[0] });
    is $r->[0] & O_ACCMODE, O_RDONLY, "aio_fcntl F_GETFL";
-   ($r) = req (sub { aio_fcntl $pw, F_GETFL, 0, $_[0] });
+   ($r) = run_req (sub { aio_fcntl $pw, F_GETFL, 0, $_[0] });
    is $r->[0] & O_ACCMODE, O_WRONLY, "aio_fcntl F_GETFL of a pipe's write end";
-   ($r) = req (sub { aio_fcntl $in, F_SETFD, FD_CLOEXEC, $_[0] });
+   ($r) = run_req (sub { aio_fcntl $in, F_SETFD, FD_CLOEXEC, $_[0] });
    is $r->[0], 0, "aio_fcntl F_SETFD";
-   ($r) = req (sub { aio_fcntl $in, F_GETFD, 0, $_[0] });
+   ($r) = run_req (sub { aio_fcntl $in, F_GETFD, 0, $_[0] });
    is $r->[0] & FD_CLOEXEC, FD_CLOEXEC, "... took effect";
 
    my $err;
-   ($r, $err) = req (sub { aio_fcntl $BADFD, F_GETFL, 0, $_[0] });
+   ($r, $err) = run_req (sub { aio_fcntl $BADFD, F_GETFL, 0, $_[0] });
    is_deeply [$r->[0], $err], [-1, EBADF], "aio_fcntl on a closed descriptor: EBADF";
 
    # FIONREAD writes an int into the buffer
    syswrite $pw, "hello";
    my $buf = "\0" x 4;
-   ($r) = req (sub { aio_ioctl $pr, 0x541B, $buf, $_[0] });
+   ($r) = run_req (sub { aio_ioctl $pr, 0x541B, $buf, $_[0] });
    is $r->[0], 0, "aio_ioctl FIONREAD";
    is length $buf, 4, "... keeps the buffer's length";
    is unpack ("L", $buf), 5, "... and the kernel wrote into the buffer";
    sysread $pr, my $drop, 5;
 
    my $undef;
-   ($r, $err) = req (sub { aio_ioctl $in, 0x541B, $undef, $_[0] });
+   ($r, $err) = run_req (sub { aio_ioctl $in, 0x541B, $undef, $_[0] });
    ok defined $r, "aio_ioctl with an undef buffer does not crash";
    my $short = "";
-   ($r, $err) = req (sub { aio_ioctl $in, 0x5401, $short, $_[0] }); # TCGETS
+   ($r, $err) = run_req (sub { aio_ioctl $in, 0x5401, $short, $_[0] }); # TCGETS
    is_deeply [$r->[0], $err], [-1, ENOTTY], "aio_ioctl TCGETS on a file: ENOTTY";
 
    ok !eval { aio_ioctl $in, 0x541B, "constant", sub { }; 1 }, "aio_ioctl croaks on a read-only buffer";
@@ -181,17 +172,17 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
    syswrite $fh, "data";
    for my $name (qw(aio_fsync aio_fdatasync aio_syncfs)) {
       no strict "refs";
-      my ($r) = req (sub { &$name ($fh, $_[0]) });
+      my ($r) = run_req (sub { &$name ($fh, $_[0]) });
       is $r->[0], 0, $name;
-      my ($bad, $err) = req (sub { &$name ($BADFD, $_[0]) });
+      my ($bad, $err) = run_req (sub { &$name ($BADFD, $_[0]) });
       is_deeply [$bad->[0], $err], [-1, EBADF], "$name on a closed descriptor: EBADF";
    }
-   my ($r, $err) = req (sub { aio_fsync $pr, $_[0] });
+   my ($r, $err) = run_req (sub { aio_fsync $pr, $_[0] });
    is_deeply [$r->[0], $err], [-1, EINVAL], "aio_fsync on a pipe: EINVAL";
 
-   ($r) = req (sub { aio_sync_file_range $fh, 0, 4, IO::AIO::SYNC_FILE_RANGE_WRITE | IO::AIO::SYNC_FILE_RANGE_WAIT_AFTER, $_[0] });
+   ($r) = run_req (sub { aio_sync_file_range $fh, 0, 4, IO::AIO::SYNC_FILE_RANGE_WRITE | IO::AIO::SYNC_FILE_RANGE_WAIT_AFTER, $_[0] });
    is $r->[0], 0, "aio_sync_file_range";
-   ($r, $err) = req (sub { aio_sync_file_range $pr, 0, 4, 0, $_[0] });
+   ($r, $err) = run_req (sub { aio_sync_file_range $pr, 0, 4, 0, $_[0] });
    is_deeply [$r->[0], $err], [-1, ESPIPE], "aio_sync_file_range on a pipe: ESPIPE";
 }
 
@@ -199,27 +190,27 @@ like $@, qr/illegal fh argument/, "... with IO::AIO's message";
 
 {
    my $d;
-   my ($r) = req (sub { aio_slurp $src, 0, 0, $d, $_[0] });
+   my ($r) = run_req (sub { aio_slurp $src, 0, 0, $d, $_[0] });
    is $r->[0], length $data, "aio_slurp of a whole file: result";
    ok $d eq $data, "... data";
    $d .= "more";
    is length $d, length ($data) + 4, "... and the scalar is an ordinary string";
 
    my $part = "previous contents";
-   ($r) = req (sub { aio_slurp $src, -100, 0, $part, $_[0] });
+   ($r) = run_req (sub { aio_slurp $src, -100, 0, $part, $_[0] });
    is $r->[0], 100, "aio_slurp with a negative offset";
    ok $part eq substr ($data, -100), "... reads the tail";
 
-   ($r) = req (sub { aio_slurp $src, 10, 20, $part, $_[0] });
+   ($r) = run_req (sub { aio_slurp $src, 10, 20, $part, $_[0] });
    is $r->[0], 20, "aio_slurp with a length";
    ok $part eq substr ($data, 10, 20), "... reads that range";
 
-   ($r) = req (sub { aio_slurp $src, length ($data) - 5, 20, $part, $_[0] });
+   ($r) = run_req (sub { aio_slurp $src, length ($data) - 5, 20, $part, $_[0] });
    is_deeply [$r->[0], $part], [5, substr ($data, -5)], "aio_slurp past the end reads what is there";
 
    my $keep = "untouched";
    my $err;
-   ($r, $err) = req (sub { aio_slurp "$dir/missing", 0, 0, $keep, $_[0] });
+   ($r, $err) = run_req (sub { aio_slurp "$dir/missing", 0, 0, $keep, $_[0] });
    is_deeply [$r->[0], $err], [-1, ENOENT], "aio_slurp of a missing file: ENOENT";
    is $keep, "untouched", "... leaves the scalar alone";
 

@@ -23,14 +23,6 @@ my $size = 3 * IO::AIO::PAGESIZE + 100;
 }
 open my $fh, "+<", $path or die;
 
-sub req {
-   my ($submit) = @_;
-   my ($args, $err);
-   $submit->(sub { $args = [@_]; $err = 0 + $! });
-   drain ();
-   ($args, $err)
-}
-
 # how many mappings of our file the process has
 sub mappings {
    open my $maps, "<", "/proc/self/maps" or return -1;
@@ -45,35 +37,35 @@ is length $m, $size, "the scalar spans the mapping";
 substr ($m, 0, 5) = "hello";
 
 {
-   my ($r) = req (sub { aio_msync $m, 0, undef, IO::AIO::MS_SYNC, $_[0] });
+   my ($r) = run_req (sub { aio_msync $m, 0, undef, IO::AIO::MS_SYNC, $_[0] });
    is $r->[0], 0, "aio_msync of the whole mapping";
    open my $check, "<", $path or die;
    read $check, my $head, 5;
    is $head, "hello", "... the file has the change";
 
-   ($r) = req (sub { aio_msync $m, 10, 10, IO::AIO::MS_ASYNC, $_[0] });
+   ($r) = run_req (sub { aio_msync $m, 10, 10, IO::AIO::MS_ASYNC, $_[0] });
    is $r->[0], 0, "aio_msync of a range, MS_ASYNC";
 
    my $err;
-   ($r, $err) = req (sub { aio_msync $m, 0, undef, IO::AIO::MS_SYNC | IO::AIO::MS_ASYNC, $_[0] });
+   ($r, $err) = run_req (sub { aio_msync $m, 0, undef, IO::AIO::MS_SYNC | IO::AIO::MS_ASYNC, $_[0] });
    is_deeply [$r->[0], $err], [-1, EINVAL], "aio_msync with MS_SYNC|MS_ASYNC: EINVAL";
 
-   ($r) = req (sub { aio_mtouch $m, 0, undef, 0, $_[0] });
+   ($r) = run_req (sub { aio_mtouch $m, 0, undef, 0, $_[0] });
    is $r->[0], 0, "aio_mtouch reads the pages";
-   ($r) = req (sub { aio_mtouch $m, -200, undef, IO::AIO::MT_MODIFY, $_[0] });
+   ($r) = run_req (sub { aio_mtouch $m, -200, undef, IO::AIO::MT_MODIFY, $_[0] });
    is $r->[0], 0, "aio_mtouch MT_MODIFY of the tail";
    is substr ($m, 0, 5), "hello", "... and changes nothing";
 
-   ($r, $err) = req (sub { aio_mlock $m, 0, 4096, $_[0] });
+   ($r, $err) = run_req (sub { aio_mlock $m, 0, 4096, $_[0] });
  SKIP: {
       skip "mlock refused: $!", 2 if $r->[0] < 0;
       is $r->[0], 0, "aio_mlock";
       is IO::AIO::munlock ($m, 0, 4096), 0, "munlock";
    }
 
-   ($r, $err) = req (sub { aio_mlockall 0, $_[0] });
+   ($r, $err) = run_req (sub { aio_mlockall 0, $_[0] });
    is_deeply [$r->[0], $err], [-1, EINVAL], "aio_mlockall 0: EINVAL";
-   ($r, $err) = req (sub { aio_mlockall IO::AIO::MCL_FUTURE, $_[0] });
+   ($r, $err) = run_req (sub { aio_mlockall IO::AIO::MCL_FUTURE, $_[0] });
  SKIP: {
       skip "mlockall refused: $!", 1 if $r->[0] < 0;
       is $r->[0], 0, "aio_mlockall MCL_FUTURE";

@@ -4,7 +4,7 @@ package AIOTest;
 #
 #   use FindBin;
 #   use lib "$FindBin::Bin/lib";
-#   use AIOTest;
+#   use AIOTest;                   # or use AIOTest qw(:DEFAULT spew slurp)
 #   BEGIN { use_ours () }          # or use_ours (qw(aio_read aio_write))
 #
 # use_ours ()           load IO::AIO (our build) and insist that it came from
@@ -19,17 +19,51 @@ package AIOTest;
 # run_ours ($code)      the same, but in this perl with our build (blib/)
 # skip_unless_original ()
 #                       plan skip_all unless the original is installed
+# run_both ($prog)      run_original and run_ours of $prog, or of
+#                       $prog->("original") and $prog->("ours") if $prog is a
+#                       sub, each preceded by a definition of
+#                       errname ($errno); returns both outputs (original first)
+# run_here ($code, @argv)
+#                       eval $code in this process (package main) with
+#                       @ARGV set, and return what it printed; the cwd is
+#                       restored afterwards
+# run_here_and_original ($code)
+#                       run_here ($code, $dir) and run_original of $code
+#                       with @ARGV = ($dir), each with a fresh temporary
+#                       $dir; returns both outputs (original first) with
+#                       the directory replaced by DIR
+# run_req ($submit, @args)
+#                       $submit->(@args, $callback), drain; returns the
+#                       callback's arguments (array ref) and the errno it saw
+# run_group ($what, $req)
+#                       $req->($callback) submits a composite request and
+#                       returns its group (one test: isa_ok); drains and
+#                       returns (number of callbacks, status, errname of $!
+#                       if the status is negative)
+# run_group_once ($what, $req)
+#                       the same plus a test that the callback ran once;
+#                       returns (status, errname)
+# cancel_at_once ($submit)
+#                       $submit->($callback) returns a request or group,
+#                       which is cancelled at once; drains and returns how
+#                       often the callback ran
+# spew ($path, $data)   write $data to $path (raw)             (on request)
+# slurp ($path)         contents of $path (raw), undef if it cannot be opened
+#                                                              (on request)
 
 use strict;
 use warnings;
 
+use Cwd ();
 use Exporter ();
 use File::Temp ();
 use POSIX ();
 
 our @ISA    = ('Exporter');
 our @EXPORT = qw(use_ours drain run_original run_ours original_version original_perl
-                 skip_unless_original);
+                 skip_unless_original run_both run_here run_here_and_original run_req run_group
+                 run_group_once cancel_at_once);
+our @EXPORT_OK = qw(spew slurp);   # several tests have their own
 
 # a loaded IO/AIO.pm counts as ours if it lives below some blib/ directory
 our $BLIB_RE = qr{(?:^|[/\\])blib[/\\]};
@@ -196,6 +230,106 @@ sub run_ours {
       if $status;
 
    $out
+}
+
+# what run_both puts in front of each program
+our $BOTH_PRELUDE = <<'EOF';
+sub errname { my $e = shift; local $! = $e; (grep $!{$_}, sort keys %!)[0] || "errno $e" }
+EOF
+
+sub run_both {
+   my ($prog) = @_;
+   my $code = sub { $BOTH_PRELUDE . (ref $prog ? $prog->($_[0]) : $prog) };
+
+   (run_original ($code->("original")), run_ours ($code->("ours")))
+}
+
+sub run_here {
+   my ($code, @argv) = @_;
+
+   my $cwd = Cwd::getcwd ();
+   local @ARGV = @argv;
+   my $out = "";
+   open my $capture, ">", \$out or die;
+   my $old = select $capture;
+   eval "package main; $code; 1" or die $@;
+   select $old;
+   chdir $cwd or die;
+
+   $out
+}
+
+sub run_here_and_original {
+   my ($code) = @_;
+
+   my $orig_dir = File::Temp::tempdir (CLEANUP => 1);
+   my $ours_dir = File::Temp::tempdir (CLEANUP => 1);
+   my $ours = run_here ($code, $ours_dir);
+   my $orig = run_original ("\@ARGV = ('$orig_dir');\n$code");
+   s/\Q$orig_dir\E/DIR/g for $orig;
+   s/\Q$ours_dir\E/DIR/g for $ours;
+
+   ($orig, $ours)
+}
+
+sub run_req {
+   my ($submit, @args) = @_;
+   my ($got, $errno);
+
+   $submit->(@args, sub { $got = [@_]; $errno = $! + 0 });
+   drain ();
+
+   ($got, $errno)
+}
+
+sub run_group {
+   my ($what, $req) = @_;
+
+   require AIOWrap;
+   my ($called, $status, $err) = (0);
+   my $grp = $req->(sub {
+      $called++;
+      $status = $_[0];
+      $err = AIOWrap::errname ($! + 0) if $status < 0;
+   });
+   Test::More::isa_ok ($grp, "IO::AIO::GRP", "$what returns a group");
+   drain ();
+
+   ($called, $status, $err)
+}
+
+sub run_group_once {
+   my ($what, $req) = @_;
+
+   my ($called, $status, $err) = run_group ($what, $req);
+   Test::More::is ($called, 1, "$what: callback called once");
+
+   ($status, $err)
+}
+
+sub cancel_at_once {
+   my ($submit) = @_;
+
+   my $called = 0;
+   my $req = $submit->(sub { $called++ });
+   $req->cancel;
+   drain ();
+
+   $called
+}
+
+sub spew {
+   my ($path, $data) = @_;
+   open my $fh, ">:raw", $path or die "$path: $!";
+   print $fh $data;
+   close $fh or die "$path: $!";
+}
+
+sub slurp {
+   my ($path) = @_;
+   open my $fh, "<:raw", $path or return undef;
+   local $/;
+   scalar <$fh>
 }
 
 1

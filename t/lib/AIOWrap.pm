@@ -7,6 +7,10 @@ package AIOWrap;
 #                       replace IO::AIO::aio_lstat by the given sub (with
 #                       the original's prototype) until $guard is destroyed;
 #                       the sub gets the original as its first argument
+# my @guards = record_pri (\@log, qw(aio_open aio_close));
+#                       wrap each named request so that every call pushes
+#                       "name:priority" (aioreq_pri at submission) to @log
+#                       and then calls the original; until the guards go
 # errname ($errno)      the symbolic name of an errno value ("ENOENT")
 
 use strict;
@@ -16,7 +20,7 @@ use Exporter ();
 use Scalar::Util ();
 
 our @ISA    = ('Exporter');
-our @EXPORT = qw(wrap_aio errname);
+our @EXPORT = qw(wrap_aio record_pri errname);
 
 sub wrap_aio {
    my ($name, $wrap) = @_;
@@ -39,6 +43,19 @@ sub AIOWrap::Guard::DESTROY {
    no strict 'refs';
    no warnings;
    *{"IO::AIO::$name"} = $orig;
+}
+
+sub record_pri {
+   my ($log, @names) = @_;
+
+   map {
+      my $name = $_;
+      wrap_aio $name => sub {
+         my $orig = shift;
+         push @$log, "$name:" . IO::AIO::aioreq_pri ();
+         $orig->(@_)
+      }
+   } @names
 }
 
 sub errname {
