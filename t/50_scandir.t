@@ -110,9 +110,7 @@ SKIP: {
    skip "needs aio_wd", 4
       unless defined &IO::AIO::aio_wd;
 
-   my $wd;
-   aio_wd "$tmp", sub { $wd = shift };   # a File::Temp::Dir object is no pathname
-   drain;
+   my $wd = (run_req (\&aio_wd, "$tmp"))[0][0];   # a File::Temp::Dir object is no pathname
    ok $wd, "aio_wd $tmp";
 
    my ($called, $dirs, $nondirs) = scandir ([$wd, "tree"], 0);
@@ -156,13 +154,8 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
 # --- cancellation --------------------------------------------------------
 
 {
-   my $called = 0;
-   my $grp = aio_scandir $root, 0, sub { $called++ };
-   $grp->cancel;
-   drain;
-   is $called, 0, "a cancelled aio_scandir does not call back";
+   is cancel_at_once (sub { aio_scandir $root, 0, $_[0] }), 0, "a cancelled aio_scandir does not call back";
    is IO::AIO::nreqs (), 0, "and leaves no requests behind";
-
 }
 
 # --- the same as the original ----------------------------------------------
@@ -174,7 +167,6 @@ SKIP: {
    my $code = <<'EOF';
 chdir $ROOT or die "$ROOT: $!";
 my @out;
-sub errname { my $e = shift; local $! = $e; (grep $!{$_}, sort keys %!)[0] || "errno $e" }
 for my $max (0, 1, 3) {
    for my $p (qw(tree tree/ tree/d1 tree/empty tree/ldir tree/lfile tree/f1 tree/dangling nope many flat .)) {
       aio_scandir $p, $max, sub {
@@ -189,8 +181,7 @@ print "$_\n" for sort @out;
 EOF
    $code = "my \$ROOT = q{$tmp};\n$code";
 
-   my $orig = run_original ($code);
-   my $ours = run_ours ($code);
+   my ($orig, $ours) = run_both ($code);
    is $ours, $orig, "same results as the original IO::AIO";
    note $orig;
 }

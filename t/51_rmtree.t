@@ -63,17 +63,7 @@ sub make_tree {
 # runs aio_rmtree to completion: (number of callbacks, status, errno name)
 sub rmtree {
    my ($path) = @_;
-
-   my ($called, $status, $err) = (0);
-   my $grp = aio_rmtree $path, sub {
-      $called++;
-      $status = $_[0];
-      $err = errname ($! + 0) if $status;
-   };
-   isa_ok $grp, "IO::AIO::GRP", "aio_rmtree $path returns a group";
-   drain;
-
-   ($called, $status, $err)
+   run_group ("aio_rmtree $path", sub { aio_rmtree $path, $_[0] })
 }
 
 # --- success ---------------------------------------------------------------
@@ -106,9 +96,7 @@ SKIP: {
    skip "needs aio_wd", 4
       unless defined &IO::AIO::aio_wd;
 
-   my $wd;
-   aio_wd "$tmp", sub { $wd = shift };   # a File::Temp::Dir object is no pathname
-   drain;
+   my $wd = (run_req (\&aio_wd, "$tmp"))[0][0];   # a File::Temp::Dir object is no pathname
    ok $wd, "aio_wd $tmp";
 
    make_tree ("$tmp/wd-tree");
@@ -158,14 +146,7 @@ SKIP: {
    make_tree ("$tmp/pri");
 
    my @pri;
-   my @guards = map {
-      my $name = $_;
-      wrap_aio $name => sub {
-         my $orig = shift;
-         push @pri, "$name:" . IO::AIO::aioreq_pri ();
-         $orig->(@_)
-      }
-   } qw(aio_stat aio_lstat aio_readdirx aio_unlink aio_rmdir aio_group aio_scandir aio_rmtree);
+   my @guards = record_pri (\@pri, qw(aio_stat aio_lstat aio_readdirx aio_unlink aio_rmdir aio_group aio_scandir aio_rmtree));
 
    aioreq_pri (-2);
    my (undef, $status) = rmtree ("$tmp/pri");
@@ -183,15 +164,11 @@ SKIP: {
 {
    make_tree ("$tmp/cancel", 20);
 
-   my $called = 0;
-   my $grp = aio_rmtree "$tmp/cancel", sub { $called++ };
-   $grp->cancel;
-   drain;
-   is $called, 0, "cancelled at once: no callback";
+   is cancel_at_once (sub { aio_rmtree "$tmp/cancel", $_[0] }), 0, "cancelled at once: no callback";
    ok -d "$tmp/cancel", "cancelled at once: the top directory is still there";
 
    # cancelled in the middle, from inside, once some unlinks were made
-   my $unlinks = 0;
+   my ($called, $grp, $unlinks) = (0, undef, 0);
    my $guard = wrap_aio aio_unlink => sub {
       my $orig = shift;
       $grp->cancel if ++$unlinks == 10;
@@ -220,7 +197,6 @@ SKIP: {
    # (where we deliberately differ)
    my $code = <<'EOF';
 chdir $ROOT or die "$ROOT: $!";
-sub errname { my $e = shift; local $! = $e; (grep $!{$_}, sort keys %!)[0] || "errno $e" }
 sub touch { open my $fh, ">", $_[0] or die "$_[0]: $!" }
 mkdir $_ or die "$_: $!" for qw(t t/a t/a/b t/a/b/c t/e t/f e);
 touch $_ for qw(t/x t/.y t/a/z t/a/b/c/w file);
@@ -239,14 +215,13 @@ unlink "file";
 print "$_\n" for @out;
 EOF
 
-   my @out;
-   for my $which (qw(original ours)) {
+   my @out = run_both (sub {
+      my ($which) = @_;
       my $dir = "$tmp/diff-$which";
       mkdir $dir or die;
       mkdir "$tmp/outside" unless -d "$tmp/outside";
-      my $prog = "my \$ROOT = q{$dir};\n$code";
-      push @out, $which eq "original" ? run_original ($prog) : run_ours ($prog);
-   }
+      "my \$ROOT = q{$dir};\n$code"
+   });
 
    is $out[1], $out[0], "same results as the original IO::AIO";
    note $out[0];

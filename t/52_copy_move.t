@@ -9,7 +9,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use AIOTest;
+use AIOTest qw(:DEFAULT spew slurp);
 use AIOWrap;
 BEGIN { use_ours () }
 
@@ -24,20 +24,6 @@ BEGIN {
 }
 
 my $tmp = File::Temp->newdir ("aio-copy-XXXXXX", TMPDIR => 1);
-
-sub spew {
-   my ($path, $data) = @_;
-   open my $fh, ">:raw", $path or die "$path: $!";
-   print $fh $data;
-   close $fh or die "$path: $!";
-}
-
-sub slurp {
-   my ($path) = @_;
-   open my $fh, "<:raw", $path or return undef;
-   local $/;
-   scalar <$fh>
-}
 
 # deterministic binary data of a size that is not a multiple of anything
 my $DATA = join "", map chr (($_ * 7 + ($_ >> 8)) & 255), 0 .. 1024 * 1024 + 122;
@@ -55,26 +41,10 @@ sub reset_times {
       if -f $path;
 }
 
-# runs a request to completion: (number of callbacks, status, errno name)
-sub run {
-   my ($what, $req) = @_;
-
-   my ($called, $status, $err) = (0);
-   my $grp = $req->(sub {
-      $called++;
-      $status = $_[0];
-      $err = errname ($! + 0) if $status;
-   });
-   isa_ok $grp, "IO::AIO::GRP", "$what returns a group";
-   drain;
-   is $called, 1, "$what: callback called once";
-
-   ($status, $err)
-}
-
-# (reading a source updates its atime: reset the times before each use)
-sub copy { my ($s, $d) = @_; reset_times ($s); run ("aio_copy", sub { aio_copy $s, $d, $_[0] }) }
-sub move { my ($s, $d) = @_; reset_times ($s); run ("aio_move", sub { aio_move $s, $d, $_[0] }) }
+# run to completion: (status, errno name); reading a source updates its
+# atime: reset the times before each use
+sub copy { my ($s, $d) = @_; reset_times ($s); run_group_once ("aio_copy", sub { aio_copy $s, $d, $_[0] }) }
+sub move { my ($s, $d) = @_; reset_times ($s); run_group_once ("aio_move", sub { aio_move $s, $d, $_[0] }) }
 
 sub same_file_as_src {
    my ($what, $dst, $data, $mode) = @_;
@@ -289,15 +259,8 @@ SKIP: {
 
 {
    my @pri;
-   my @guards = map {
-      my $name = $_;
-      wrap_aio $name => sub {
-         my $orig = shift;
-         push @pri, "$name:" . IO::AIO::aioreq_pri ();
-         $orig->(@_)
-      }
-   } qw(aio_open aio_stat aio_sendfile aio_utime aio_chmod aio_chown aio_close
-        aio_unlink aio_group aio_rename aio_copy);
+   my @guards = record_pri (\@pri, qw(aio_open aio_stat aio_sendfile aio_utime aio_chmod aio_chown aio_close
+                                      aio_unlink aio_group aio_rename aio_copy));
 
    make_src "$tmp/p1";
    aioreq_pri (4);
@@ -328,16 +291,12 @@ SKIP: {
 
 {
    make_src "$tmp/c1";
-   my $called = 0;
-   my $grp = aio_copy "$tmp/c1", "$tmp/c2", sub { $called++ };
-   $grp->cancel;
-   drain;
-   is $called, 0, "cancelled copy: no callback";
+   is cancel_at_once (sub { aio_copy "$tmp/c1", "$tmp/c2", $_[0] }), 0, "cancelled copy: no callback";
 
    # cancelled while the contents are sent: nothing follows.  One result
    # per poll_cb, so that the test gets control right after the sendfile
    # was submitted.
-   my $sent = 0;
+   my ($called, $sent) = (0, 0);
    my @after;
    my @guards = map {
       my $name = $_;
@@ -349,7 +308,7 @@ SKIP: {
    } qw(aio_sendfile aio_utime aio_chmod aio_chown);
    IO::AIO::max_poll_reqs (1);
    reset_times ("$tmp/c1");
-   $grp = aio_copy "$tmp/c1", "$tmp/c3", sub { $called++ };
+   my $grp = aio_copy "$tmp/c1", "$tmp/c3", sub { $called++ };
    until ($sent || !IO::AIO::nreqs ()) {
       IO::AIO::poll_wait ();
       IO::AIO::poll_cb ();
@@ -362,10 +321,7 @@ SKIP: {
    is $called, 0, "cancelled midway: no callback";
    is "@after", "", "cancelled midway: no utime, chmod or chown after the cancel";
 
-   $grp = aio_move "$tmp/c1", "$tmp/c4", sub { $called++ };
-   $grp->cancel;
-   drain;
-   is $called, 0, "cancelled move: no callback";
+   is cancel_at_once (sub { aio_move "$tmp/c1", "$tmp/c4", $_[0] }), 0, "cancelled move: no callback";
    is IO::AIO::nreqs (), 0, "nothing left outstanding";
 }
 
@@ -377,7 +333,6 @@ SKIP: {
 
    my $code = <<'EOF';
 chdir $ROOT or die "$ROOT: $!";
-sub errname { my $e = shift; local $! = $e; (grep $!{$_}, sort keys %!)[0] || "errno $e" }
 sub spew { open my $fh, ">", $_[0] or die "$_[0]: $!"; print $fh $_[1]; close $fh }
 sub describe {
    my ($p) = @_;
@@ -416,8 +371,8 @@ for (@steps) {
 }
 EOF
 
-   my @out;
-   for my $which (qw(original ours)) {
+   my @out = run_both (sub {
+      my ($which) = @_;
       my $dir = "$tmp/diff-$which";
       mkdir $dir or die;
       my $o = "";
@@ -425,10 +380,11 @@ EOF
          $o = "$other/diff-$which";
          mkdir $o or die;
       }
-      my $prog = "my \$ROOT = q{$dir}; my \$OTHER = q{$o};\n$code";
-      my $out = $which eq "original" ? run_original ($prog) : run_ours ($prog);
-      $out =~ s/\Q$o\E/OTHER/g if $o;
-      push @out, $out;
+      "my \$ROOT = q{$dir}; my \$OTHER = q{$o};\n$code"
+   });
+   if ($other) {
+      $out[0] =~ s/\Q$other\E\/diff-original/OTHER/g;
+      $out[1] =~ s/\Q$other\E\/diff-ours/OTHER/g;
    }
 
    is $out[1], $out[0], "same results as the original IO::AIO";
