@@ -413,6 +413,17 @@ pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, token: Token, pri: c_
     unsafe { submit(pool, token, pri, Ok(Op::Nop)) }
 }
 
+/// A request that fails with `errno` without running anything (the glue
+/// found its arguments unusable, e.g. a length it cannot allocate).
+///
+/// # Safety
+/// `pool` must be live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, token: Token, pri: c_int, errno: c_int) -> *mut AiorsReq {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, Err(Errno(errno))) }
+}
+
 /// # Safety
 /// `pool` must be live.
 #[unsafe(no_mangle)]

@@ -331,11 +331,15 @@ impl Pool {
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
             let counters = &self.shared.counters;
             counters.npending.fetch_sub(1, Relaxed);
-            counters.nreqs.fetch_sub(1, Relaxed);
             let req = Arc::clone(&completion.req);
             if group::is_group(&req) && !group::on_polled(&req) {
-                continue; // delayed until its last member is done
+                // Delayed until its last member is done, and outstanding
+                // until then: `nreqs` keeps counting it, so that a loop on
+                // nreqs (flush) also completes a group whose last member's
+                // callback died before the group's bookkeeping ran.
+                continue;
             }
+            counters.nreqs.fetch_sub(1, Relaxed);
             self.budget_used += 1;
             self.current = Some(completion);
             return Ok(self.finish(req));
@@ -364,7 +368,10 @@ impl Pool {
                 // loop (feed_begin/feed_end) itself, so undo nothing here.
                 wants_feed.then_some(Event::Feed { token })
             }
-            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| self.finish(grp)),
+            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| {
+                self.shared.counters.nreqs.fetch_sub(1, Relaxed);
+                self.finish(grp)
+            }),
         }
     }
 
@@ -417,7 +424,7 @@ impl Pool {
     /// Blocks until a result waits or no request is outstanding.
     pub fn wait(&self) {
         let deadline = Instant::now() + SPIN;
-        while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() {
+        while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() && self.agenda.is_empty() {
             if Instant::now() < deadline {
                 // Let a worker on this CPU finish instead of spinning on it.
                 std::thread::yield_now();

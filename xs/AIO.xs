@@ -880,19 +880,49 @@ pool_init (pTHX)
 
 /* ---- buffers ----------------------------------------------------------- */
 
+/* Whether `size` bytes can be allocated: sv_grow would end the process
+ * with "Out of memory!" where a request can fail instead. */
+static int
+can_allocate (size_t size)
+{
+  void *probe;
+
+  if (size < 16 * 1024 * 1024)
+    return 1;
+
+  probe = malloc (size);
+  free (probe);
+  return !!probe;
+}
+
 /* Checks the data scalar of aio_read/aio_write (croaking like IO::AIO)
  * and returns the address to transfer at; sets the byte count and the
- * offset into the scalar. */
+ * offset into the scalar.  `*data` may be replaced by a private copy
+ * (a value whose string is only a temporary, such as a reference, to be
+ * written).  Sets `*fail` to an errno if the request cannot run (a
+ * length too large to allocate). */
 static char *
-prepare_buffer (pTHX_ SV *data, SV *length, IV dataoffset, int for_writing, STRLEN *len, STRLEN *offset)
+prepare_buffer (pTHX_ SV **datap, SV *length, IV dataoffset, int for_writing,
+                STRLEN *len, STRLEN *offset, int *fail)
 {
+  SV *data = *datap;
   STRLEN svlen;
   char *svptr;
   UV want;
 
+  *fail = 0;
+
   if (!for_writing)
-    /* un-share copy-on-write strings, croak on read-only ones (as sysread) */
-    sv_force_normal_flags (data, 0);
+    {
+      /* un-share copy-on-write strings, croak on read-only ones, and make
+       * the scalar a plain string (croaking for globs and the like), as
+       * sysread does */
+      sv_force_normal_flags (data, 0);
+      if (!SvOK (data))
+        sv_setpvs (data, "");
+      if (!SvPOK (data))
+        (void)SvPVbyte_force (data, svlen);
+    }
 
   svptr = SvPVbyte (data, svlen);
   want = SvUV (length);
@@ -905,12 +935,30 @@ prepare_buffer (pTHX_ SV *data, SV *length, IV dataoffset, int for_writing, STRL
 
   if (for_writing)
     {
-      if (!SvOK (length) || want + dataoffset > svlen)
+      if (!SvOK (length) || want + dataoffset > svlen || want > svlen)
         want = svlen - dataoffset;
+
+      /* the string of a reference, glob or number-without-string is a
+       * temporary: write from a copy that lives as long as the request */
+      if (!SvPOK (data))
+        {
+          *datap = sv_2mortal (newSVpvn (svptr, svlen));
+          svptr = SvPVX (*datap);
+        }
     }
   else if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
-    svptr = sv_grow (data, want + dataoffset + 1);
-  else if (SvCUR (data) < want + dataoffset)
+    {
+      if (want > (UV)SSize_t_MAX - dataoffset - 1)
+        *fail = EINVAL;
+      else if (!can_allocate (want + dataoffset + 1))
+        *fail = ENOMEM;
+      else
+        svptr = sv_grow (data, want + dataoffset + 1);
+
+      if (*fail)
+        want = 0;
+    }
+  else if (SvCUR (data) < want + dataoffset || want > SvCUR (data))
     croak ("length + dataoffset outside of scalar, and cannot grow");
 
   *len = want;
@@ -1096,14 +1144,17 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
 {
         int fd = fileno_croak (aTHX_ fh, ix);
         STRLEN len, buffer_offset;
-        char *buf = prepare_buffer (aTHX_ data, length, dataoffset, ix, &len, &buffer_offset);
+        int fail;
+        char *buf = prepare_buffer (aTHX_ &data, length, dataoffset, ix, &len, &buffer_offset, &fail);
         int pri;
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ, &pri);
 
         pin_buffer (aTHX_ req, data, buffer_offset);
         req->fh = newSVsv (fh);
-        req->core = aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
-                                     SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len);
+        req->core = fail
+          ? aiors_submit_fail (pool, (uintptr_t)req, pri, fail)
+          : aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
+                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len);
         REQ_RETURN (req);
 }
 

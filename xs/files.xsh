@@ -142,8 +142,9 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         mapping_clear (aTHX_ data, "IO::AIO::aio_slurp");
         sv_force_normal_flags (data, 0);
 
-        /* a known length reads straight into the scalar */
-        if (length)
+        /* a known length reads straight into the scalar; one too large to
+         * allocate is left to the engine, which fails with ENOMEM */
+        if (length && length < (UV)SSize_t_MAX && (SvPOK (data) && !SvLEN (data) || can_allocate (length + 1)))
           {
             if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
               buf = sv_grow (data, length + 1);

@@ -440,7 +440,7 @@ sub run_batch {
 
 $| = 1;
 my $start = Time::HiRes::time ();
-my $root = File::Temp::tempdir ("aio-fuzz-XXXXXX", TMPDIR => 1, CLEANUP => 1);
+my $root = File::Temp::tempdir ("aio-fuzz-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{FUZZ_KEEP});
 my ($batches, $calls, @failures) = (0, 0);
 
 my @todo_batches = defined $opt{batch} ? ($opt{batch}) : ();
@@ -498,15 +498,15 @@ for (my $batch = defined $opt{batch} ? $opt{batch} : 0; ; ++$batch) {
       my @calls = $text =~ /^(CALL .*)$/mg;
       my @tail = grep !/^CALL/, split /\n/, $text;
       push @failures, "batch $batch: $problem; last calls:\n      "
-                    . join ("\n      ", @calls[($#calls > 4 ? $#calls - 4 : 0) .. $#calls])
-                    . (@tail ? "\n    output:\n      " . join ("\n      ", @tail[($#tail > 6 ? $#tail - 6 : 0) .. $#tail]) : "")
+                    . join ("\n      ", @calls[($#calls > 4 && !defined $opt{batch} ? $#calls - 4 : 0) .. $#calls])
+                    . (@tail ? "\n    output:\n      " . join ("\n      ", @tail[($#tail > 6 && !defined $opt{batch} ? $#tail - 6 : 0) .. $#tail]) : "")
                     . "\n    reproduce: perl -Mblib xt/fuzz.pl --seed $opt{seed} --batch $batch --calls $opt{calls}\n";
       print "FAIL $failures[-1]";
    } elsif ($opt{verbose}) {
       print "ok batch $batch\n";
    }
 
-   system "rm", "-rf", $tmp;
+   system "rm", "-rf", $tmp unless $ENV{FUZZ_KEEP};
    unlink $log;
 }
 
