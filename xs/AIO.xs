@@ -63,6 +63,10 @@ typedef struct aio_req {
   AV *grp_result;
   int grp_errno;
   bool grp_finished;
+  /* re-entrancy: code of ours still uses the request (a feeder runs);
+   * a request done meanwhile is freed when that code is finished */
+  unsigned inuse;
+  bool done;
 } aio_req;
 
 static aiors_pool *pool;
@@ -159,7 +163,7 @@ SvAIO_REQ (pTHX_ SV *sv)
     croak ("object of class IO::AIO::REQ expected");
 
   mg = mg_findext (SvRV (sv), PERL_MAGIC_ext, &req_vtbl);
-  return mg ? (aio_req *)mg->mg_ptr : NULL;
+  return mg && !((aio_req *)mg->mg_ptr)->done ? (aio_req *)mg->mg_ptr : NULL;
 }
 
 static void
@@ -777,6 +781,8 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
 
       ENTER;
       SAVETMPS;
+      /* the callback may replace itself ($req->cb): keep it alive */
+      SAVEFREESV (SvREFCNT_inc_NN (req->callback));
       PUSHMARK (SP);
       PUTBACK;
       push_results (aTHX_ req, ev);
@@ -787,7 +793,11 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
       LEAVE;
     }
 
-  req_free (aTHX_ req);
+  if (req->inuse)
+    req->done = 1; /* freed by whoever still uses it */
+  else
+    req_free (aTHX_ req);
+
   return died;
 }
 
@@ -795,15 +805,21 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
 static void
 feed_group (pTHX_ aio_req *grp)
 {
+  /* the feeder may run poll_cb or flush, which may complete the group:
+   * it stays allocated until we are done with it */
+  ++grp->inuse;
+
   do
     {
       dSP;
 
-      if (!grp->feeder)
+      if (!grp->feeder || grp->done)
         break;
 
       ENTER;
       SAVETMPS;
+      /* the feeder may replace itself ($grp->feed): keep it alive */
+      SAVEFREESV (SvREFCNT_inc_NN (grp->feeder));
       PUSHMARK (SP);
       XPUSHs (req_sv (aTHX_ grp, grp_stash));
       PUTBACK;
@@ -811,6 +827,9 @@ feed_group (pTHX_ aio_req *grp)
       call_sv (grp->feeder, G_VOID | G_DISCARD | G_EVAL | G_KEEPERR);
       FREETMPS;
       LEAVE;
+
+      if (grp->done)
+        break;
 
       if (!aiors_grp_feed_end (grp->core))
         {
@@ -820,6 +839,9 @@ feed_group (pTHX_ aio_req *grp)
         }
     }
   while (aiors_grp_feed_begin (grp->core));
+
+  if (!--grp->inuse && grp->done)
+    req_free (aTHX_ grp);
 }
 
 /* Hands out results until none wait or the budget is used up.  Returns
