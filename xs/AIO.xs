@@ -947,7 +947,7 @@ prepare_buffer (pTHX_ SV **datap, SV *length, IV dataoffset, int for_writing,
     }
 
   svptr = SvPVbyte (data, svlen);
-  want = SvUV (length);
+  want = SvOK (length) ? SvUV (length) : 0;
 
   if (dataoffset < 0)
     dataoffset += svlen;

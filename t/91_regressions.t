@@ -1,0 +1,190 @@
+# Regressions: hostile input, faults and load (issue 7).  Each block is
+# named after the symptom it guards against; most were found by xt/fuzz.pl.
+# Anything that could kill the process runs in a forked child.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use AIOTest;
+use Errno qw(EBADF EINVAL ENOMEM EFAULT);
+use File::Temp ();
+use POSIX ();
+
+BEGIN { use_ours () }
+
+my $dir = File::Temp::tempdir (CLEANUP => 1);
+chdir $dir or die;
+
+sub fd_count {
+   opendir my $dh, "/proc/self/fd" or return -1;
+   (grep /^\d+$/, readdir $dh) - 1
+}
+
+# runs $code in a child; returns its wait status (0: exited 0)
+sub in_child {
+   my ($code, $timeout) = @_;
+   my $pid = fork // die "fork: $!";
+   unless ($pid) {
+      alarm ($timeout || 20);
+      my $ok = eval { $code->(); 1 };
+      print STDERR "child: $@" unless $ok;
+      POSIX::_exit ($ok ? 0 : 1);
+   }
+   waitpid $pid, 0;
+   $?
+}
+
+sub spew { open my $fh, ">", $_[0] or die; print $fh $_[1]; close $fh }
+
+spew "file", "0123456789" x 1000;
+
+# ---------------------------------------------------------------------------
+# crashes and process exits
+
+is in_child (sub {
+   my $s = "plain heap scalar";
+   my $code = sub { };
+   IO::AIO::mprotect ($s, 0, undef, IO::AIO::PROT_NONE) == -1 && $! == EINVAL or die "mprotect on a heap scalar: $!";
+   IO::AIO::mprotect ($code, 0, undef, IO::AIO::PROT_READ) == -1 or die "mprotect on a code ref worked";
+   IO::AIO::madvise ($s, 0, undef, 9) == EINVAL or die "destructive madvise on the heap accepted";
+   IO::AIO::madvise ($s, 0, undef, IO::AIO::MADV_WILLNEED) == 0 or die "harmless madvise refused";
+   my $x = "still alive" x 10;
+}), 0, "mprotect_on_heap_scalar_crashed: refused with EINVAL";
+
+is in_child (sub {
+   IO::AIO::mmap (my $m, 8192, IO::AIO::PROT_READ | IO::AIO::PROT_WRITE, IO::AIO::MAP_PRIVATE | IO::AIO::MAP_ANONYMOUS) or die;
+   IO::AIO::mprotect ($m, 0, undef, IO::AIO::PROT_READ) == 0 or die "mprotect: $!";
+   # the mapping became read-only: MT_MODIFY must not write to it
+   eval { aio_mtouch $m, 0, undef, IO::AIO::MT_MODIFY, sub { }; 1 } and die "mtouch modify of a now read-only mapping accepted";
+   IO::AIO::mprotect ($m, 0, undef, IO::AIO::PROT_NONE) == 0 or die "mprotect: $!";
+   my $r;
+   aio_mtouch $m, 0, undef, 0, sub { $r = [$_[0], $! + 0] };
+   IO::AIO::flush;
+   $r->[0] == -1 && ($r->[1] == EFAULT || $r->[1] == EINVAL) or die "mtouch of PROT_NONE: @$r";
+}), 0, "mtouch_of_protected_mapping_killed_worker: an error instead of SIGSEGV";
+
+is in_child (sub {
+   # a file mapping longer than its file: pages past the end raise SIGBUS
+   open my $fh, "<", "file" or die;
+   IO::AIO::mmap (my $m, 1 << 20, IO::AIO::PROT_READ, IO::AIO::MAP_SHARED, $fh) or die "mmap: $!";
+   my $r;
+   aio_mtouch $m, 0, undef, 0, sub { $r = [$_[0], $! + 0] };
+   IO::AIO::flush;
+   $r->[0] == -1 && $r->[1] == EFAULT or die "mtouch beyond EOF: @$r";
+}), 0, "mtouch_beyond_file_end_sigbus: EFAULT instead";
+
+is in_child (sub {
+   my $s = "1";
+   for (1 .. 200) {
+      aio_mtouch $s, 0, undef, IO::AIO::MT_MODIFY;
+      my @garbage = map { "x" x $_ } 1 .. 50;   # the heap around $s is busy
+   }
+   IO::AIO::flush;
+}), 0, "mtouch_modify_of_heap_scalar_raced_allocator: no crash";
+
+{
+   open my $fh, "<", "file" or die;
+   my $buf = "x";
+   my @r;
+   ok eval { aio_read $fh, 0, 2**40, $buf, 0, sub { @r = ($_[0], $! + 0) }; 1 }, "aio_read of 1 TiB: no exit";
+   IO::AIO::flush;
+   is_deeply \@r, [-1, ENOMEM], "read_huge_length_exited_out_of_memory: fails with ENOMEM";
+   is $buf, "", "... and the scalar is empty";
+
+   @r = ();
+   aio_read $fh, 0, -1, $buf, 0, sub { @r = ($_[0], $! + 0) };
+   IO::AIO::flush;
+   is $r[0], -1, "read of length -1 (2**64-1) fails";
+
+   @r = ();
+   aio_read $fh, 0, 3 * 2**30 + 5, $buf, 0, sub { @r = ($_[0], $! + 0) };
+   IO::AIO::flush;
+   is $r[0], 10000, "read of 3 GiB + 5 from a small file reads the file (length > 2 GiB handled)";
+   is length $buf, 10000, "... into the scalar";
+
+   my $d;
+   ok eval { aio_slurp "file", 0, 2**50, $d, sub { @r = ($_[0], $! + 0) }; 1 }, "aio_slurp of 1 PiB: no exit";
+   IO::AIO::flush;
+   is_deeply \@r, [-1, ENOMEM], "slurp_huge_length_exited_out_of_memory: fails with ENOMEM";
+}
+
+{
+   open my $fh, "<", "file" or die;
+   my @r;
+   aio_fiemap $fh, 0, undef, 0, 2**32 - 1, sub { @r = @_; push @r, $! + 0 };
+   IO::AIO::flush;
+   ok @r == 0 || $r[-1] == ENOMEM || ref $r[0], "fiemap_huge_count_aborted: no abort (@r)";
+}
+
+{
+   my $before = fd_count ();
+   my @r;
+   aio_close 999, sub { @r = ($_[0], $! + 0) };
+   IO::AIO::flush;
+   is_deeply \@r, [-1, EBADF], "close_of_unopened_fd_created_it: EBADF";
+   is fd_count (), $before, "... and no descriptor appeared";
+   ok !-e "/proc/self/fd/999", "... not even 999";
+}
+
+# the string of a reference is a temporary: writing it must not use freed memory
+{
+   open my $fh, "+>", "refwrite" or die;
+   my $ref = [1];
+   my $expect = "$ref";
+   my $r;
+   aio_write $fh, 0, undef, $ref, 0, sub { $r = $_[0] };
+   my @churn = map { "y" x 40 } 1 .. 1000;
+   IO::AIO::flush;
+   is $r, length $expect, "write_from_reference_used_freed_string: writes the stringification";
+   is do { local $/; open my $in, "<", "refwrite"; <$in> }, $expect, "... exactly";
+}
+
+# reading into globs and other non-strings croaks like sysread
+{
+   open my $fh, "<", "file" or die;
+   ok !eval { aio_read $fh, 0, 10, *STDOUT, 0, sub { }; 1 }, "read_into_glob_clobbered_gp: croaks";
+   ok !eval { aio_read $fh, 0, 10, !!1, 0, sub { }; 1 }, "read into !!1 croaks";
+   like $@, qr/read-only/, "... as read-only";
+   ok !eval { aio_read $fh, 0, 10, "literal", 0, sub { }; 1 }, "read into a literal croaks";
+   is IO::AIO::nreqs, 0, "... leaving nothing outstanding";
+}
+
+# a group whose feeder completes it (flush inside the feeder)
+is in_child (sub {
+   my $done;
+   my $grp = aio_group sub { $done++ };
+   $grp->feed (sub { IO::AIO::flush });
+   IO::AIO::flush;
+   $done == 1 or die "group callback ran " . ($done // 0) . " times";
+}), 0, "feeder_flushing_its_group_used_freed_group: completes once";
+
+# a callback that replaces itself
+{
+   my ($req, $ran);
+   $req = aio_nop sub { $req->cb (undef); my @x = map [$_], 1 .. 100; $ran++ };
+   IO::AIO::flush;
+   is $ran, 1, "callback_replacing_itself_freed_running_sub: runs once, no crash";
+}
+
+# a dying member callback must not strand its group
+{
+   my $before = fd_count ();
+   mkdir "rt"; mkdir "rt/sub"; spew "rt/e1", "";
+   sysopen my $dh, "rt", IO::AIO::O_RDONLY | IO::AIO::O_DIRECTORY or die;
+   my $grp_done;
+   {
+      my $grp = aio_group sub { $grp_done++ };
+      $grp->add (aio_nop sub { die "member dies\n" });
+      $grp->add (aio_stat $dh);   # the group holds the handle through its member
+   }
+   undef $dh;
+   my $died = 0;
+   for (1 .. 5) { eval { IO::AIO::flush; 1 } and last; $died++ }
+   is $died, 1, "the member's death reached flush once";
+   is $grp_done, 1, "dying_member_callback_stranded_group: the group still completes";
+   is IO::AIO::nreqs, 0, "... and nothing is outstanding";
+   is fd_count (), $before, "... and its handles are freed";
+}
+
+done_testing;
