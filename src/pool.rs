@@ -295,6 +295,7 @@ impl Pool {
             self.budget_start = Instant::now();
         }
         self.shared.maybe_start_thread();
+        while self.shared.run_inline_without_threads() {}
     }
 
     fn budget_left(&self) -> bool {
@@ -431,6 +432,9 @@ impl Pool {
                 continue;
             }
             self.shared.maybe_start_thread();
+            if self.shared.run_inline_without_threads() {
+                continue;
+            }
             let mut pollfd = libc::pollfd { fd: self.fileno(), events: libc::POLLIN, revents: 0 };
             sys::poll_one(&mut pollfd, 100);
         }
@@ -468,12 +472,37 @@ impl Shared {
         }
         let shared = Arc::clone(self);
         let spawned = std::thread::Builder::new().name("aiors-worker".into()).spawn(move || shared.work_loop());
-        // If the system refuses a thread, requests wait for a later try.
+        // If the system refuses a thread, requests wait for a later try;
+        // with no thread at all, the polling side runs them (see
+        // `run_inline_without_threads`), so an event loop is woken for it.
         if spawned.is_ok() {
             work.started += 1;
             work.alive += 1;
             counters.nthreads.store(work.started, Relaxed);
+        } else if work.alive == 0 {
+            drop(work);
+            let mut results = lock(&self.results);
+            if !results.signalled {
+                results.signalled = true;
+                self.notifier.signal();
+            }
         }
+    }
+
+    /// When the system refuses every worker thread (RLIMIT_NPROC, out of
+    /// memory), the waiting thread executes one queued request itself, so
+    /// that requests still complete.  Returns whether it did.  Not when
+    /// `max_parallel` is 0: that asks for requests to stay queued.
+    fn run_inline_without_threads(&self) -> bool {
+        let mut work = lock(&self.work);
+        if work.alive > 0 || work.limits.wanted == 0 {
+            return false;
+        }
+        let Some(job) = work.queue.pop() else { return false };
+        self.counters.nready.fetch_sub(1, Relaxed);
+        drop(work);
+        self.run(job);
+        true
     }
 
     fn work_loop(self: Arc<Self>) {

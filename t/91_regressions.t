@@ -10,6 +10,7 @@ use AIOTest;
 use Errno qw(EBADF EINVAL ENOMEM EFAULT);
 use File::Temp ();
 use POSIX ();
+use Fcntl ();
 
 BEGIN { use_ours () }
 
@@ -185,6 +186,193 @@ is in_child (sub {
    is $grp_done, 1, "dying_member_callback_stranded_group: the group still completes";
    is IO::AIO::nreqs, 0, "... and nothing is outstanding";
    is fd_count (), $before, "... and its handles are freed";
+}
+
+# ---------------------------------------------------------------------------
+# the classes issue 7 names
+
+# aio_ioctl / aio_fcntl with undef and string buffers
+{
+   open my $fh, "<", "file" or die;
+   my @r;
+   my $getfd;
+   aio_fcntl $fh, Fcntl::F_GETFD (), undef, sub { push @r, $getfd = $_[0] };
+   my $buf;
+   aio_ioctl $fh, 0x541B, $buf, sub { push @r, $_[0] };      # FIONREAD into a fresh scalar
+   my $str = "short";
+   aio_ioctl $fh, 0x541B, $str, sub { push @r, $_[0] };
+   ok !eval { aio_fcntl $fh, 1, "constant", sub { }; 1 }, "fcntl into a string constant croaks";
+   IO::AIO::flush;
+   is scalar @r, 3, "ioctl_literal_undef_croaked: literal undef, undef variable and string buffers all run";
+   is $getfd, 0 + fcntl ($fh, Fcntl::F_GETFD (), 0), "... fcntl F_GETFD with literal undef works";
+   is length ($str), 5, "... a string buffer keeps its length";
+}
+
+# read targets: read-only, special, memory-mapped
+{
+   open my $fh, "<", "file" or die;
+   IO::AIO::mmap (my $m, 4096, IO::AIO::PROT_READ | IO::AIO::PROT_WRITE, IO::AIO::MAP_PRIVATE | IO::AIO::MAP_ANONYMOUS) or die;
+   my $r;
+   aio_read $fh, 0, 4096, $m, 0, sub { $r = $_[0] };
+   IO::AIO::flush;
+   is $r, 4096, "a read that exactly fills a mapping";
+   is substr ($m, 0, 10), "0123456789", "... lands in it";
+   is length $m, 4096, "... which keeps its length";
+   ok !eval { aio_read $fh, 0, 4097, $m, 0, sub { }; 1 }, "one byte more croaks";
+   like $@, qr/cannot grow/, "... as it cannot grow";
+
+   IO::AIO::mmap (my $ro, 4096, IO::AIO::PROT_READ, IO::AIO::MAP_PRIVATE | IO::AIO::MAP_ANONYMOUS) or die;
+   ok !eval { aio_read $fh, 0, 10, $ro, 0, sub { }; 1 }, "read into a read-only mapping croaks";
+   is IO::AIO::nreqs, 0, "... nothing outstanding";
+}
+
+# croaking calls leave nothing behind
+{
+   IO::AIO::flush;
+   my $fds = fd_count ();
+   open my $fh, "<", "file" or die;
+   my $wide = "\x{263a}";
+   for (1 .. 50) {
+      eval { aio_read $fh, 0, 10, "ro", 0, sub { } };
+      eval { aio_read $fh, 0, 10, my $b, 999, sub { } };
+      eval { aio_read "nofh", 0, 10, my $b, 0, sub { } };
+      eval { aio_stat "file", "not code" };
+      eval { aio_open $wide, 0, 0, sub { } };
+      eval { aio_open "file", 0, 0, \"not code" };
+      eval { aio_mtouch "x", 5, 1, 0, sub { } };
+      eval { aio_ioctl $fh, 1, *STDOUT, sub { } };
+      eval { aio_group "not code" };
+      eval { IO::AIO::GRP::add (bless ({}, "IO::AIO::GRP"), aio_nop) };
+   }
+   IO::AIO::flush;
+   is IO::AIO::nreqs, 0, "croaking_calls_leaked_requests: nreqs is 0 after croaks";
+   close $fh;
+   is fd_count (), $fds, "... and no descriptor stays open";
+}
+
+# forged objects
+{
+   my @forged = (bless ({}, "IO::AIO::REQ"), bless ([], "IO::AIO::GRP"), bless (\(my $i = 7), "IO::AIO::GRP"),
+                 bless (sub { }, "IO::AIO::REQ"));
+   for my $o (@forged) {
+      eval { $o->cancel };
+      eval { $o->cb (sub { }) };
+      eval { IO::AIO::GRP::add ($o, aio_nop) };
+      eval { IO::AIO::GRP::result ($o, 1) };
+      eval { IO::AIO::GRP::limit ($o, 1) };
+      eval { IO::AIO::GRP::feed ($o, sub { }) };
+      eval { IO::AIO::GRP::cancel_subs ($o) };
+   }
+   my $req = aio_nop;
+   bless $req, "IO::AIO::GRP";   # a plain request posing as a group
+   eval { $req->add (aio_nop) };
+   eval { $req->feed (sub { }) };
+   IO::AIO::flush;
+   is IO::AIO::nreqs, 0, "forged_objects: methods on forged and re-blessed objects are harmless";
+}
+
+# callbacks that die, re-enter poll_cb, submit, or flush recursively (a
+# death inside a nested poll_cb/flush surfaces there, as a death of the
+# callback that called it)
+{
+   my (%ran, $submitted, $nested, $deaths) = ((), 0, 0, 0);
+   for my $i (1 .. 200) {
+      aio_nop sub {
+         ++$ran{$i};
+         die "dies $i\n" if $i % 7 == 0;
+         IO::AIO::poll_cb if $i % 5 == 0;
+         if ($i % 3 == 0) { aio_nop sub { ++$nested }; ++$submitted }
+         IO::AIO::flush if $i % 11 == 0;
+      };
+   }
+   for (1 .. 1000) { eval { IO::AIO::flush; 1 } and last; ++$deaths }
+   is scalar (grep $_ == 1, values %ran), 200, "reentrant_callbacks: every callback ran exactly once";
+   is $nested, $submitted, "... every request submitted from a callback completed";
+   cmp_ok $deaths, ">=", 1, "... deaths surfaced";
+   is IO::AIO::nreqs, 0, "... nothing outstanding";
+}
+
+# cancel racing execution: each request either runs its callback once or
+# (cancelled) never; none is lost
+{
+   my (%ran, @reqs);
+   for my $i (1 .. 2000) {
+      push @reqs, aio_stat "file", sub { $ran{$i}++ };
+      $reqs[rand @reqs]->cancel if $i % 3 == 0;
+   }
+   $_->cancel for @reqs[grep $_ % 2, 0 .. $#reqs];
+   IO::AIO::flush;
+   ok !(grep $_ > 1, values %ran), "cancel_race: no callback ran twice";
+   is IO::AIO::nreqs, 0, "... and nothing is outstanding";
+}
+
+# max_parallel changed under load
+{
+   my $n = 0;
+   for my $i (1 .. 3000) {
+      aio_nop sub { ++$n };
+      IO::AIO::max_parallel ($i % 8 + 1) if $i % 100 == 0;
+      IO::AIO::min_parallel ($i % 5 + 1) if $i % 150 == 0;
+      IO::AIO::poll_cb if $i % 50 == 0;
+   }
+   IO::AIO::flush;
+   is $n, 3000, "max_parallel_under_load: all 3000 completed";
+   IO::AIO::max_parallel (4); IO::AIO::min_parallel (4);
+}
+
+# fork while requests run: the parent keeps all results, the child can reinit
+{
+   my $n = 0;
+   IO::AIO::aio_busy (0.05, sub { ++$n }) for 1 .. 8;
+   aio_stat "file", sub { ++$n } for 1 .. 8;
+   my $status = in_child (sub {
+      IO::AIO::reinit;
+      my $m = 0;
+      aio_stat "file", sub { ++$m } for 1 .. 10;
+      IO::AIO::flush;
+      $m == 10 or die "child got $m results";
+   });
+   is $status, 0, "fork_while_running: the child works after reinit";
+   IO::AIO::flush;
+   is $n, 16, "... and the parent keeps all 16 results";
+}
+
+# thread creation failing: requests wait and complete
+SKIP: {
+   my $nobody = getpwnam "nobody";
+   skip "needs root (to become nobody) and bash", 2 unless $> == 0 && defined $nobody && -x "/bin/bash";
+   my @inc = map "-I$_", grep !ref, @INC;
+   for my $limit (1, 2) {
+      my $code = q{my $n = 0; IO::AIO::aio_busy (0.001, sub { ++$n }) for 1 .. 50; alarm 20; IO::AIO::flush; print "done $n\n"};
+      my $pid = open my $out, "-|" // die;
+      unless ($pid) {
+         POSIX::setgid (getgrnam ("nogroup") // $nobody); POSIX::setuid ($nobody);
+         { exec "/bin/bash", "-c", 'ulimit -u ' . $limit . '; exec "$@"', "sh", $^X, @inc, "-MIO::AIO", "-e", $code }
+         POSIX::_exit (127);
+      }
+      my $got = join "", <$out>;
+      close $out;
+      is $got, "done 50\n", "thread_creation_failing: RLIMIT_NPROC $limit, all 50 complete";
+   }
+}
+
+# EMFILE is reported per request
+SKIP: {
+   skip "needs bash", 2 unless -x "/bin/bash";
+   my @inc = map "-I$_", grep !ref, @INC;
+   my $code = q{
+      my (@keep, %r);
+      IO::AIO::aio_open ("file", IO::AIO::O_RDONLY (), 0, sub { if ($_[0]) { push @keep, $_[0]; $r{ok}++ } else { $r{$! + 0}++ } }) for 1 .. 200;
+      alarm 20;
+      IO::AIO::flush;
+      print join (",", map "$_=$r{$_}", sort keys %r), "\n";
+   };
+   my $got = `/bin/bash -c 'ulimit -n 64; exec "\$@"' sh $^X @inc -MIO::AIO -e '$code'`;
+   my $emfile = Errno::EMFILE ();
+   my ($nemfile) = $got =~ /\b$emfile=(\d+)/;
+   my ($nok) = $got =~ /ok=(\d+)/;
+   ok $nemfile && $nok, "emfile_per_request: some opens succeed, the rest fail with EMFILE ($got)";
+   is $nemfile + $nok, 200, "... and every request reports one or the other";
 }
 
 done_testing;

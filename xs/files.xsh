@@ -106,7 +106,10 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
          * its length stays, but at least 256 bytes (zero-filled past the
          * string) are made available, as perl's own fcntl/ioctl do; a
          * number is passed as it is */
-        if (SvPOK (arg) || !SvNIOK (arg))
+        /* a literal undef (read-only, nothing to write back to): 0 */
+        if (!SvOK (arg) && SvREADONLY (arg))
+          ;
+        else if (SvPOK (arg) || !SvNIOK (arg))
           {
             sv_force_normal_flags (arg, 0);
             if (!SvOK (arg))
@@ -125,7 +128,7 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
           pin_buffer (aTHX_ req, arg, 0);
         req->fh = newSVsv (fh);
         req->core = aiors_submit_ctl (pool, (uintptr_t)req, pri, ix, fd, request,
-                                      buf ? 0 : (intptr_t)SvIV (arg), buf, len);
+                                      buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len);
         REQ_RETURN (req);
 }
 
