@@ -235,7 +235,7 @@ is in_child (sub {
    for (1 .. 50) {
       eval { aio_read $fh, 0, 10, "ro", 0, sub { } };
       eval { aio_read $fh, 0, 10, my $b, 999, sub { } };
-      eval { aio_read "nofh", 0, 10, my $b, 0, sub { } };
+      eval { aio_read "nofh", 0, 10, my $b, 0, sub { } } for do { no warnings; 1 };
       eval { aio_stat "file", "not code" };
       eval { aio_open $wide, 0, 0, sub { } };
       eval { aio_open "file", 0, 0, \"not code" };
@@ -275,7 +275,8 @@ is in_child (sub {
 # death inside a nested poll_cb/flush surfaces there, as a death of the
 # callback that called it)
 {
-   my (%ran, $submitted, $nested, $deaths) = ((), 0, 0, 0);
+   my %ran;
+   my ($submitted, $nested, $deaths) = (0, 0, 0);
    for my $i (1 .. 200) {
       aio_nop sub {
          ++$ran{$i};
@@ -374,5 +375,14 @@ SKIP: {
    ok $nemfile && $nok, "emfile_per_request: some opens succeed, the rest fail with EMFILE ($got)";
    is $nemfile + $nok, 200, "... and every request reports one or the other";
 }
+
+# explicit DESTROY calls with things that are not objects
+is in_child (sub {
+   for my $thing (\"plain", \1, [], {}, sub { }, \\"x", bless ({}, "IO::AIO::WD"), bless (\(my $i = 3), "IO::AIO::WD")) {
+      eval { IO::AIO::WD::DESTROY ($thing) };
+      eval { IO::AIO::REQ::DESTROY ($thing) } if defined &IO::AIO::REQ::DESTROY;
+   }
+   IO::AIO::flush;
+}), 0, "wd_destroy_of_unblessed_scalar_ref_crashed: harmless";
 
 done_testing;

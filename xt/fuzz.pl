@@ -75,6 +75,10 @@ my %CONSTRAIN = (
    mremap            => sub { $_[2] = IO::AIO::MREMAP_MAYMOVE () if @_ > 2 && (ref $_[2] || !defined $_[2] || ($_[2] =~ /^-?\d/ && int ($_[2]) & 2)); splice @_, 3 if @_ > 3 },
    # MAP_FIXED at a random address, likewise
    mmap              => sub { $_[3] = IO::AIO::MAP_PRIVATE () | IO::AIO::MAP_ANONYMOUS () if @_ > 3 && (ref $_[3] || !defined $_[3] || $_[3] !~ /^\d+$/ || $_[3] & (IO::AIO::MAP_FIXED () | 0x100000 | IO::AIO::MAP_GROWSDOWN ())) },
+   # as root, a random mode would make device nodes (a disk, say) that
+   # later requests could write to: regular files only, and no FIFOs (an
+   # open of one blocks by design)
+   aio_mknod         => sub { $_[1] = 0100644 if @_ > 1; $_[2] = 0 if @_ > 2 },
    # blocking reads and writes on pipes would hang the child by design
    splice            => sub { },
    tee               => sub { },
