@@ -696,6 +696,24 @@ impl RingSlot {
     }
 }
 
+impl Pool {
+    /// The descriptors the pool owns (notifier, dead pipe), for a forked
+    /// child to close when it abandons the pool.
+    pub fn own_fds(&self) -> [RawFd; 3] {
+        let [read, write] = self.shared.notifier.fds();
+        [read, write, self.shared.dead_fd]
+    }
+
+    /// In a forked child: gives back the spare io_uring rings (descriptors
+    /// and mappings), unless their lock was held at the fork.  Rings that
+    /// belonged to workers are lost with the workers' stacks.
+    pub fn drop_spare_rings_in_child(&self) {
+        if let Ok(mut spares) = self.shared.rings.try_lock() {
+            spares.clear();
+        }
+    }
+}
+
 impl Drop for Pool {
     /// Stops the threads after they finished what they run; requests still
     /// queued are dropped unexecuted.

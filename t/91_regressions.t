@@ -385,4 +385,25 @@ is in_child (sub {
    IO::AIO::flush;
 }), 0, "wd_destroy_of_unblessed_scalar_ref_crashed: harmless";
 
+# a forked child that uses the module without reinit (or just exits, with
+# the parent's requests outstanding, through the END block's flush)
+{
+   my $n = 0;
+   IO::AIO::aio_busy (0.1, sub { ++$n }) for 1 .. 3;
+   my $status = in_child (sub {
+      my $m = 0;
+      aio_stat "file", sub { ++$m } for 1 .. 5;
+      IO::AIO::flush;
+      $m == 5 or die "child got $m";
+      IO::AIO::nreqs == 0 or die "child sees the parent's requests";
+   });
+   is $status, 0, "fork_child_without_reinit_hung: the child's requests complete";
+   my $pid = fork // die;
+   unless ($pid) { alarm 20; exit 0 }   # runs END { flush } with the parent's requests
+   waitpid $pid, 0;
+   is $?, 0, "... and a child exiting through END's flush does not hang";
+   IO::AIO::flush;
+   is $n, 3, "... while the parent keeps its results";
+}
+
 done_testing;

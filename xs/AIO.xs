@@ -12,6 +12,8 @@
 #include "XSUB.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -98,12 +100,16 @@ get_cb (pTHX_ SV *callback)
   return SvREFCNT_inc_NN ((SV *)cv);
 }
 
+static void check_fork (pTHX);
+
 /* Allocates the glue side of a request; takes and resets aioreq_pri. */
 static aio_req *
 req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
 {
   aio_req *req;
   SV *cb = get_cb (aTHX_ callback);
+
+  check_fork (aTHX);
 
   Newxz (req, 1, aio_req);
   req->callback = cb;
@@ -900,6 +906,31 @@ pool_init (pTHX)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
 }
 
+/* Set in a forked child (pthread_atfork): the pool's threads do not exist
+ * there, so its first use of the module starts a fresh pool, as an
+ * explicit IO::AIO::reinit would.  Requests of the parent are the
+ * parent's: the child never sees their callbacks.  Without this, a child
+ * that used the module (or merely ran the END block's flush with requests
+ * of the parent outstanding) waited forever. */
+static volatile sig_atomic_t forked;
+
+static void
+atfork_child (void)
+{
+  forked = 1;
+}
+
+static void
+check_fork (pTHX)
+{
+  if (forked)
+    {
+      forked = 0;
+      aiors_pool_forget (pool);
+      pool_init (aTHX);
+    }
+}
+
 /* ---- buffers ----------------------------------------------------------- */
 
 /* Whether `size` bytes can be allocated: sv_grow would end the process
@@ -1070,6 +1101,7 @@ BOOT:
   grp_stash = gv_stashpvs ("IO::AIO::GRP", GV_ADD);
   aiors_register_constants (aTHX_ stash);
   pool_init (aTHX);
+  pthread_atfork (NULL, NULL, atfork_child);
 }
 
 void
@@ -1077,6 +1109,7 @@ reinit ()
 	PROTOTYPE:
 	CODE:
         /* in a forked child the old pool's threads are gone: abandon it */
+        forked = 0;
         aiors_pool_forget (pool);
         pool_init (aTHX);
 
@@ -1346,6 +1379,7 @@ aioreq_nice (int nice = 0)
 void
 flush ()
 	CODE:
+        check_fork (aTHX);
         while (aiors_nreqs (pool))
           {
             aiors_wait (pool);
@@ -1355,6 +1389,7 @@ flush ()
 int
 poll ()
 	CODE:
+        check_fork (aTHX);
         aiors_wait (pool);
         RETVAL = poll_cb (aTHX);
 	OUTPUT:
@@ -1363,6 +1398,7 @@ poll ()
 int
 poll_fileno ()
 	CODE:
+        check_fork (aTHX);
         RETVAL = aiors_fileno (pool);
 	OUTPUT:
         RETVAL
@@ -1371,6 +1407,7 @@ int
 poll_cb (...)
 	PROTOTYPE:
 	CODE:
+        check_fork (aTHX);
         RETVAL = poll_cb (aTHX);
 	OUTPUT:
         RETVAL
@@ -1378,6 +1415,7 @@ poll_cb (...)
 void
 poll_wait ()
 	CODE:
+        check_fork (aTHX);
         aiors_wait (pool);
 
 int
@@ -1388,6 +1426,7 @@ nreqs ()
            npending = 2
            nthreads = 3
 	CODE:
+        check_fork (aTHX);
         switch (ix)
           {
             case 0:  RETVAL = aiors_nreqs (pool);    break;

@@ -45,6 +45,8 @@ Getopt::Long::GetOptions (\%opt, "seed=i", "iterations=i", "time=f", "calls=i",
 # What to fuzz
 
 # left out, and why
+# Only paths inside the child's temporary directory are ever named, and
+# every descriptor the child holds refers to a file there (see run_batch).
 my %SKIP = (
    mount             => "changes the host's mounts",
    umount            => "changes the host's mounts",
@@ -149,7 +151,7 @@ sub fixtures {
    open $FX{rw},   "+<", "f0"        or die;
    open $FX{ro},   "<",  "f0"        or die;
    open $FX{wo},   ">>", "f2"        or die;
-   open $FX{null}, "+<", "/dev/null" or die;
+   open $FX{null}, "+<", "f1"        or die;   # not /dev/null: see run_batch
    sysopen $FX{dir}, "d0", Fcntl::O_RDONLY () | Fcntl::O_DIRECTORY () or die;
    open $FX{dup},  "+<&", $FX{rw}    or die;
    open $FX{closed}, "<", "f0"       or die;
@@ -331,9 +333,13 @@ sub run_batch {
 
    srand ($opt{seed} + $batch * 7919);
 
+   # every descriptor the child has must name a file inside its temporary
+   # directory: as root, fchmod/fchown/ftruncate/futimes on a descriptor
+   # number or handle (0, 1, 2, STDIN) would otherwise change host files
+   # such as /dev/null
    chdir $tmp or die "$tmp: $!";
-   open STDIN,  "<", "/dev/null";
-   open STDOUT, ">", "/dev/null";
+   open STDIN,  "<", "stdin"  or open STDIN, "+>", "stdin" or die "stdin: $!";
+   open STDOUT, ">", "stdout" or die "stdout: $!";
    open my $logfh, ">", $log or die "$log: $!";
    $logfh->autoflush (1);
    open STDERR, ">&", $logfh;
