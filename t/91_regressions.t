@@ -17,9 +17,10 @@ BEGIN { use_ours () }
 my $dir = File::Temp::tempdir (CLEANUP => 1);
 chdir $dir or die;
 
+# descriptors, less the io_uring engine's rings (kept per worker by design)
 sub fd_count {
    opendir my $dh, "/proc/self/fd" or return -1;
-   (grep /^\d+$/, readdir $dh) - 1
+   (grep { /^\d+$/ && (readlink ("/proc/self/fd/$_") // "") ne "anon_inode:[io_uring]" } readdir $dh) - 1
 }
 
 # runs $code in a child; returns its wait status (0: exited 0)
@@ -235,7 +236,7 @@ is in_child (sub {
    for (1 .. 50) {
       eval { aio_read $fh, 0, 10, "ro", 0, sub { } };
       eval { aio_read $fh, 0, 10, my $b, 999, sub { } };
-      eval { aio_read "nofh", 0, 10, my $b, 0, sub { } } for do { no warnings; 1 };
+      eval { no warnings; aio_read "nofh", 0, 10, my $b, 0, sub { } };
       eval { aio_stat "file", "not code" };
       eval { aio_open $wide, 0, 0, sub { } };
       eval { aio_open "file", 0, 0, \"not code" };
