@@ -148,9 +148,29 @@ pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
     }
 }
 
-/// Abandons the pool without touching it (used in a forked child).
+/// Abandons the pool (used in a forked child): its memory is left alone,
+/// as its locks may be held by threads that do not exist there, but its
+/// descriptors are closed, so that a child does not inherit them for good.
+///
+/// # Safety
+/// `pool` must be null or come from `aiors_pool_new`; it is invalid
+/// afterwards.
 #[unsafe(no_mangle)]
-pub extern "C" fn aiors_pool_forget(_pool: *mut Pool) {}
+pub unsafe extern "C" fn aiors_pool_forget(pool: *mut Pool) {
+    // SAFETY: forwarded from the caller; only plain fields are read.
+    if let Some(pool) = unsafe { pool_ref(pool) } {
+        pool.drop_spare_rings_in_child();
+        let mut fds = pool.own_fds();
+        fds.sort_unstable();
+        let mut last = -1;
+        for fd in fds {
+            if fd >= 0 && fd != last {
+                crate::sys::close(fd);
+            }
+            last = fd;
+        }
+    }
+}
 
 macro_rules! pool_getter {
     ($(#[$doc:meta])* $name:ident, $ty:ty, $fallback:expr, |$pool:ident| $body:expr) => {
@@ -411,6 +431,17 @@ pub unsafe extern "C" fn aiors_submit_group(pool: *mut Pool, token: Token, pri: 
 pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, token: Token, pri: c_int) -> *mut AiorsReq {
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, token, pri, Ok(Op::Nop)) }
+}
+
+/// A request that fails with `errno` without running anything (the glue
+/// found its arguments unusable, e.g. a length it cannot allocate).
+///
+/// # Safety
+/// `pool` must be live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, token: Token, pri: c_int, errno: c_int) -> *mut AiorsReq {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, Err(Errno(errno))) }
 }
 
 /// # Safety

@@ -32,6 +32,11 @@ impl Notifier {
         self.read_fd
     }
 
+    /// Every descriptor of the notifier (one for an eventfd, two for a pipe).
+    pub fn fds(&self) -> [RawFd; 2] {
+        [self.read_fd, self.write_fd]
+    }
+
     /// Makes the descriptor readable.  Called on the empty → non-empty
     /// transition of the result queue only.
     pub fn signal(&self) {

@@ -295,6 +295,7 @@ impl Pool {
             self.budget_start = Instant::now();
         }
         self.shared.maybe_start_thread();
+        while self.shared.run_inline_without_threads() {}
     }
 
     fn budget_left(&self) -> bool {
@@ -331,11 +332,15 @@ impl Pool {
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
             let counters = &self.shared.counters;
             counters.npending.fetch_sub(1, Relaxed);
-            counters.nreqs.fetch_sub(1, Relaxed);
             let req = Arc::clone(&completion.req);
             if group::is_group(&req) && !group::on_polled(&req) {
-                continue; // delayed until its last member is done
+                // Delayed until its last member is done, and outstanding
+                // until then: `nreqs` keeps counting it, so that a loop on
+                // nreqs (flush) also completes a group whose last member's
+                // callback died before the group's bookkeeping ran.
+                continue;
             }
+            counters.nreqs.fetch_sub(1, Relaxed);
             self.budget_used += 1;
             self.current = Some(completion);
             return Ok(self.finish(req));
@@ -364,7 +369,10 @@ impl Pool {
                 // loop (feed_begin/feed_end) itself, so undo nothing here.
                 wants_feed.then_some(Event::Feed { token })
             }
-            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| self.finish(grp)),
+            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| {
+                self.shared.counters.nreqs.fetch_sub(1, Relaxed);
+                self.finish(grp)
+            }),
         }
     }
 
@@ -417,13 +425,16 @@ impl Pool {
     /// Blocks until a result waits or no request is outstanding.
     pub fn wait(&self) {
         let deadline = Instant::now() + SPIN;
-        while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() {
+        while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() && self.agenda.is_empty() {
             if Instant::now() < deadline {
                 // Let a worker on this CPU finish instead of spinning on it.
                 std::thread::yield_now();
                 continue;
             }
             self.shared.maybe_start_thread();
+            if self.shared.run_inline_without_threads() {
+                continue;
+            }
             let mut pollfd = libc::pollfd { fd: self.fileno(), events: libc::POLLIN, revents: 0 };
             sys::poll_one(&mut pollfd, 100);
         }
@@ -461,12 +472,37 @@ impl Shared {
         }
         let shared = Arc::clone(self);
         let spawned = std::thread::Builder::new().name("aiors-worker".into()).spawn(move || shared.work_loop());
-        // If the system refuses a thread, requests wait for a later try.
+        // If the system refuses a thread, requests wait for a later try;
+        // with no thread at all, the polling side runs them (see
+        // `run_inline_without_threads`), so an event loop is woken for it.
         if spawned.is_ok() {
             work.started += 1;
             work.alive += 1;
             counters.nthreads.store(work.started, Relaxed);
+        } else if work.alive == 0 {
+            drop(work);
+            let mut results = lock(&self.results);
+            if !results.signalled {
+                results.signalled = true;
+                self.notifier.signal();
+            }
         }
+    }
+
+    /// When the system refuses every worker thread (RLIMIT_NPROC, out of
+    /// memory), the waiting thread executes one queued request itself, so
+    /// that requests still complete.  Returns whether it did.  Not when
+    /// `max_parallel` is 0: that asks for requests to stay queued.
+    fn run_inline_without_threads(&self) -> bool {
+        let mut work = lock(&self.work);
+        if work.alive > 0 || work.limits.wanted == 0 {
+            return false;
+        }
+        let Some(job) = work.queue.pop() else { return false };
+        self.counters.nready.fetch_sub(1, Relaxed);
+        drop(work);
+        self.run(job);
+        true
     }
 
     fn work_loop(self: Arc<Self>) {
@@ -657,6 +693,24 @@ impl RingSlot {
     fn fail(&mut self) {
         self.ring = None;
         self.failed = true;
+    }
+}
+
+impl Pool {
+    /// The descriptors the pool owns (notifier, dead pipe), for a forked
+    /// child to close when it abandons the pool.
+    pub fn own_fds(&self) -> [RawFd; 3] {
+        let [read, write] = self.shared.notifier.fds();
+        [read, write, self.shared.dead_fd]
+    }
+
+    /// In a forked child: gives back the spare io_uring rings (descriptors
+    /// and mappings), unless their lock was held at the fork.  Rings that
+    /// belonged to workers are lost with the workers' stacks.
+    pub fn drop_spare_rings_in_child(&self) {
+        if let Ok(mut spares) = self.shared.rings.try_lock() {
+            spares.clear();
+        }
     }
 }
 

@@ -12,6 +12,8 @@
 #include "XSUB.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -63,6 +65,10 @@ typedef struct aio_req {
   AV *grp_result;
   int grp_errno;
   bool grp_finished;
+  /* re-entrancy: code of ours still uses the request (a feeder runs);
+   * a request done meanwhile is freed when that code is finished */
+  unsigned inuse;
+  bool done;
 } aio_req;
 
 static aiors_pool *pool;
@@ -94,12 +100,16 @@ get_cb (pTHX_ SV *callback)
   return SvREFCNT_inc_NN ((SV *)cv);
 }
 
+static void check_fork (pTHX);
+
 /* Allocates the glue side of a request; takes and resets aioreq_pri. */
 static aio_req *
 req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
 {
   aio_req *req;
   SV *cb = get_cb (aTHX_ callback);
+
+  check_fork (aTHX);
 
   Newxz (req, 1, aio_req);
   req->callback = cb;
@@ -159,7 +169,7 @@ SvAIO_REQ (pTHX_ SV *sv)
     croak ("object of class IO::AIO::REQ expected");
 
   mg = mg_findext (SvRV (sv), PERL_MAGIC_ext, &req_vtbl);
-  return mg ? (aio_req *)mg->mg_ptr : NULL;
+  return mg && !((aio_req *)mg->mg_ptr)->done ? (aio_req *)mg->mg_ptr : NULL;
 }
 
 static void
@@ -777,6 +787,8 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
 
       ENTER;
       SAVETMPS;
+      /* the callback may replace itself ($req->cb): keep it alive */
+      SAVEFREESV (SvREFCNT_inc_NN (req->callback));
       PUSHMARK (SP);
       PUTBACK;
       push_results (aTHX_ req, ev);
@@ -787,7 +799,11 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
       LEAVE;
     }
 
-  req_free (aTHX_ req);
+  if (req->inuse)
+    req->done = 1; /* freed by whoever still uses it */
+  else
+    req_free (aTHX_ req);
+
   return died;
 }
 
@@ -795,15 +811,21 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
 static void
 feed_group (pTHX_ aio_req *grp)
 {
+  /* the feeder may run poll_cb or flush, which may complete the group:
+   * it stays allocated until we are done with it */
+  ++grp->inuse;
+
   do
     {
       dSP;
 
-      if (!grp->feeder)
+      if (!grp->feeder || grp->done)
         break;
 
       ENTER;
       SAVETMPS;
+      /* the feeder may replace itself ($grp->feed): keep it alive */
+      SAVEFREESV (SvREFCNT_inc_NN (grp->feeder));
       PUSHMARK (SP);
       XPUSHs (req_sv (aTHX_ grp, grp_stash));
       PUTBACK;
@@ -811,6 +833,9 @@ feed_group (pTHX_ aio_req *grp)
       call_sv (grp->feeder, G_VOID | G_DISCARD | G_EVAL | G_KEEPERR);
       FREETMPS;
       LEAVE;
+
+      if (grp->done)
+        break;
 
       if (!aiors_grp_feed_end (grp->core))
         {
@@ -820,6 +845,9 @@ feed_group (pTHX_ aio_req *grp)
         }
     }
   while (aiors_grp_feed_begin (grp->core));
+
+  if (!--grp->inuse && grp->done)
+    req_free (aTHX_ grp);
 }
 
 /* Hands out results until none wait or the budget is used up.  Returns
@@ -878,24 +906,79 @@ pool_init (pTHX)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
 }
 
+/* Set in a forked child (pthread_atfork): the pool's threads do not exist
+ * there, so its first use of the module starts a fresh pool, as an
+ * explicit IO::AIO::reinit would.  Requests of the parent are the
+ * parent's: the child never sees their callbacks.  Without this, a child
+ * that used the module (or merely ran the END block's flush with requests
+ * of the parent outstanding) waited forever. */
+static volatile sig_atomic_t forked;
+
+static void
+atfork_child (void)
+{
+  forked = 1;
+}
+
+static void
+check_fork (pTHX)
+{
+  if (forked)
+    {
+      forked = 0;
+      aiors_pool_forget (pool);
+      pool_init (aTHX);
+    }
+}
+
 /* ---- buffers ----------------------------------------------------------- */
+
+/* Whether `size` bytes can be allocated: sv_grow would end the process
+ * with "Out of memory!" where a request can fail instead. */
+static int
+can_allocate (size_t size)
+{
+  void *probe;
+
+  if (size < 16 * 1024 * 1024)
+    return 1;
+
+  probe = malloc (size);
+  free (probe);
+  return !!probe;
+}
 
 /* Checks the data scalar of aio_read/aio_write (croaking like IO::AIO)
  * and returns the address to transfer at; sets the byte count and the
- * offset into the scalar. */
+ * offset into the scalar.  `*data` may be replaced by a private copy
+ * (a value whose string is only a temporary, such as a reference, to be
+ * written).  Sets `*fail` to an errno if the request cannot run (a
+ * length too large to allocate). */
 static char *
-prepare_buffer (pTHX_ SV *data, SV *length, IV dataoffset, int for_writing, STRLEN *len, STRLEN *offset)
+prepare_buffer (pTHX_ SV **datap, SV *length, IV dataoffset, int for_writing,
+                STRLEN *len, STRLEN *offset, int *fail)
 {
+  SV *data = *datap;
   STRLEN svlen;
   char *svptr;
   UV want;
 
+  *fail = 0;
+
   if (!for_writing)
-    /* un-share copy-on-write strings, croak on read-only ones (as sysread) */
-    sv_force_normal_flags (data, 0);
+    {
+      /* un-share copy-on-write strings, croak on read-only ones, and make
+       * the scalar a plain string (croaking for globs and the like), as
+       * sysread does */
+      sv_force_normal_flags (data, 0);
+      if (!SvOK (data))
+        sv_setpvs (data, "");
+      if (!SvPOK (data))
+        (void)SvPVbyte_force (data, svlen);
+    }
 
   svptr = SvPVbyte (data, svlen);
-  want = SvUV (length);
+  want = SvOK (length) ? SvUV (length) : 0;
 
   if (dataoffset < 0)
     dataoffset += svlen;
@@ -905,12 +988,30 @@ prepare_buffer (pTHX_ SV *data, SV *length, IV dataoffset, int for_writing, STRL
 
   if (for_writing)
     {
-      if (!SvOK (length) || want + dataoffset > svlen)
+      if (!SvOK (length) || want + dataoffset > svlen || want > svlen)
         want = svlen - dataoffset;
+
+      /* the string of a reference, glob or number-without-string is a
+       * temporary: write from a copy that lives as long as the request */
+      if (!SvPOK (data))
+        {
+          *datap = sv_2mortal (newSVpvn (svptr, svlen));
+          svptr = SvPVX (*datap);
+        }
     }
   else if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
-    svptr = sv_grow (data, want + dataoffset + 1);
-  else if (SvCUR (data) < want + dataoffset)
+    {
+      if (want > (UV)SSize_t_MAX - dataoffset - 1)
+        *fail = EINVAL;
+      else if (!can_allocate (want + dataoffset + 1))
+        *fail = ENOMEM;
+      else
+        svptr = sv_grow (data, want + dataoffset + 1);
+
+      if (*fail)
+        want = 0;
+    }
+  else if (SvCUR (data) < want + dataoffset || want > SvCUR (data))
     croak ("length + dataoffset outside of scalar, and cannot grow");
 
   *len = want;
@@ -1000,6 +1101,7 @@ BOOT:
   grp_stash = gv_stashpvs ("IO::AIO::GRP", GV_ADD);
   aiors_register_constants (aTHX_ stash);
   pool_init (aTHX);
+  pthread_atfork (NULL, NULL, atfork_child);
 }
 
 void
@@ -1007,6 +1109,7 @@ reinit ()
 	PROTOTYPE:
 	CODE:
         /* in a forked child the old pool's threads are gone: abandon it */
+        forked = 0;
         aiors_pool_forget (pool);
         pool_init (aTHX);
 
@@ -1096,14 +1199,17 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
 {
         int fd = fileno_croak (aTHX_ fh, ix);
         STRLEN len, buffer_offset;
-        char *buf = prepare_buffer (aTHX_ data, length, dataoffset, ix, &len, &buffer_offset);
+        int fail;
+        char *buf = prepare_buffer (aTHX_ &data, length, dataoffset, ix, &len, &buffer_offset, &fail);
         int pri;
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ, &pri);
 
         pin_buffer (aTHX_ req, data, buffer_offset);
         req->fh = newSVsv (fh);
-        req->core = aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
-                                     SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len);
+        req->core = fail
+          ? aiors_submit_fail (pool, (uintptr_t)req, pri, fail)
+          : aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
+                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len);
         REQ_RETURN (req);
 }
 
@@ -1273,6 +1379,7 @@ aioreq_nice (int nice = 0)
 void
 flush ()
 	CODE:
+        check_fork (aTHX);
         while (aiors_nreqs (pool))
           {
             aiors_wait (pool);
@@ -1282,6 +1389,7 @@ flush ()
 int
 poll ()
 	CODE:
+        check_fork (aTHX);
         aiors_wait (pool);
         RETVAL = poll_cb (aTHX);
 	OUTPUT:
@@ -1290,6 +1398,7 @@ poll ()
 int
 poll_fileno ()
 	CODE:
+        check_fork (aTHX);
         RETVAL = aiors_fileno (pool);
 	OUTPUT:
         RETVAL
@@ -1298,6 +1407,7 @@ int
 poll_cb (...)
 	PROTOTYPE:
 	CODE:
+        check_fork (aTHX);
         RETVAL = poll_cb (aTHX);
 	OUTPUT:
         RETVAL
@@ -1305,6 +1415,7 @@ poll_cb (...)
 void
 poll_wait ()
 	CODE:
+        check_fork (aTHX);
         aiors_wait (pool);
 
 int
@@ -1315,6 +1426,7 @@ nreqs ()
            npending = 2
            nthreads = 3
 	CODE:
+        check_fork (aTHX);
         switch (ix)
           {
             case 0:  RETVAL = aiors_nreqs (pool);    break;

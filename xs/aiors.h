@@ -85,6 +85,8 @@ int  aiors_grp_feed_end    (const aiors_req *grp);
 
 aiors_req *aiors_submit_group   (aiors_pool *pool, uintptr_t token, int pri);
 aiors_req *aiors_submit_nop     (aiors_pool *pool, uintptr_t token, int pri);
+/* a request that fails with `errno_` without running anything */
+aiors_req *aiors_submit_fail    (aiors_pool *pool, uintptr_t token, int pri, int errno_);
 aiors_req *aiors_submit_sync    (aiors_pool *pool, uintptr_t token, int pri);
 aiors_req *aiors_submit_busy    (aiors_pool *pool, uintptr_t token, int pri, double secs);
 aiors_req *aiors_submit_close   (aiors_pool *pool, uintptr_t token, int pri, int fd);

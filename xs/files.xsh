@@ -106,7 +106,10 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
          * its length stays, but at least 256 bytes (zero-filled past the
          * string) are made available, as perl's own fcntl/ioctl do; a
          * number is passed as it is */
-        if (SvPOK (arg) || !SvNIOK (arg))
+        /* a literal undef (read-only, nothing to write back to): 0 */
+        if (!SvOK (arg) && SvREADONLY (arg))
+          ;
+        else if (SvPOK (arg) || !SvNIOK (arg))
           {
             sv_force_normal_flags (arg, 0);
             if (!SvOK (arg))
@@ -125,7 +128,7 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
           pin_buffer (aTHX_ req, arg, 0);
         req->fh = newSVsv (fh);
         req->core = aiors_submit_ctl (pool, (uintptr_t)req, pri, ix, fd, request,
-                                      buf ? 0 : (intptr_t)SvIV (arg), buf, len);
+                                      buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len);
         REQ_RETURN (req);
 }
 
@@ -142,8 +145,9 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         mapping_clear (aTHX_ data, "IO::AIO::aio_slurp");
         sv_force_normal_flags (data, 0);
 
-        /* a known length reads straight into the scalar */
-        if (length)
+        /* a known length reads straight into the scalar; one too large to
+         * allocate is left to the engine, which fails with ENOMEM */
+        if (length && length < (UV)SSize_t_MAX && (SvPOK (data) && !SvLEN (data) || can_allocate (length + 1)))
           {
             if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
               buf = sv_grow (data, length + 1);

@@ -95,10 +95,30 @@ madvise (SV *scalar, IV offset = 0, SV *length = &PL_sv_undef, IV advice_or_prot
         advice_or_prot = SvIV (ST (3));
 
         addr = mem_range (aTHX_ scalar, offset, length, &len);
-        page_align (&addr, &len);
-        /* posix_madvise returns the error number, mprotect -1 and errno */
-        RETVAL = ix ? mprotect (addr, len, advice_or_prot)
-                    : posix_madvise (addr, len, advice_or_prot);
+
+        /* Perl's own heap: the page-wide syscall would also hit whatever
+         * shares the pages (mprotect, or madvise beyond the POSIX advice
+         * values, crashes or zeroes other data), so only harmless advice */
+        if (!memory_is_foreign (aTHX_ scalar)
+            && (ix || advice_or_prot < 0 || advice_or_prot > POSIX_MADV_DONTNEED))
+          {
+            errno = EINVAL;
+            RETVAL = ix ? -1 : EINVAL;
+          }
+        else
+          {
+            aio_mapping *m = mapping_live (aTHX_ scalar);
+
+            page_align (&addr, &len);
+            /* posix_madvise returns the error number, mprotect -1 and errno */
+            RETVAL = ix ? mprotect (addr, len, advice_or_prot)
+                        : posix_madvise (addr, len, advice_or_prot);
+
+            /* remember what the mapping allows, for aio_mtouch's check */
+            if (ix && !RETVAL && m)
+              m->prot = (char *)addr <= m->addr && (char *)addr + len >= m->addr + m->len
+                ? advice_or_prot : m->prot & advice_or_prot;
+          }
 }
 	OUTPUT:
         RETVAL

@@ -156,6 +156,16 @@ mapping_unbusy (pTHX_ SV *sv)
     mapping_unmap (aTHX_ sv, m, 0); /* reassigned while in use */
 }
 
+/* Whether the string of `sv` lives outside Perl's heap: an IO::AIO
+ * mapping, or memory some other module attached (SvLEN 0).  Page-wide
+ * syscalls on anything else would hit neighbouring heap data. */
+static int
+memory_is_foreign (pTHX_ SV *sv)
+{
+  return mapping_live (aTHX_ sv)
+         || (SvPOK (sv) && SvPVX (sv) && !SvLEN (sv) && !SvIsCOW (sv) && !SvREADONLY (sv));
+}
+
 /* The part of a scalar's string that a memory function works on:
  * `offset` (negative: from the end) and `length` (undef or too long: up
  * to the end), as IO::AIO computes it. */
@@ -166,13 +176,23 @@ mem_range (pTHX_ SV *sv, IV offset, SV *length, size_t *len)
   char *addr = SvPVbyte (sv, svlen);
   UV want = SvOK (length) ? SvUV (length) : 0;
 
+  /* the string of a reference, glob or plain number is a temporary that
+   * is gone before a request runs: there is no memory to work on */
+  if (!SvPOK (sv))
+    {
+      static char nothing[1];
+
+      addr = nothing;
+      svlen = 0;
+    }
+
   if (offset < 0)
     offset += svlen;
 
   if (offset < 0 || (STRLEN)offset > svlen)
     croak ("offset outside of scalar");
 
-  if (!SvOK (length) || want + offset > svlen)
+  if (!SvOK (length) || want > svlen || want + offset > svlen)
     want = svlen - offset;
 
   *len = want;

@@ -135,7 +135,7 @@ DESTROY (SV *self)
         /* like IO::AIO, close with a request of the highest priority (so
          * descriptors do not pile up), leaving aioreq_pri alone; objects
          * without a descriptor (or forged ones) get an empty request */
-        MAGIC *mg = SvROK (self) ? mg_findext (SvRV (self), PERL_MAGIC_ext, &wd_vtbl) : NULL;
+        MAGIC *mg = SvROK (self) && SvTYPE (SvRV (self)) >= SVt_PVMG ? mg_findext (SvRV (self), PERL_MAGIC_ext, &wd_vtbl) : NULL;
         aio_wd *wd = mg ? (aio_wd *)mg->mg_ptr : NULL;
         int fd = wd ? wd->fd : -1;
         aio_req *req;

@@ -1825,6 +1825,31 @@ process dies of C<SIGSEGV>.
 =item * C<IO::AIO::munmap> and C<IO::AIO::mremap> croak while a request uses
 the mapped scalar, instead of pulling the memory away from the worker.
 
+=item * C<IO::AIO::mprotect> on a scalar whose string lives in Perl's own
+heap fails with C<EINVAL> (it would protect whatever shares its pages and
+crash the program), as does C<IO::AIO::madvise> with advice beyond the
+POSIX values; both work as before on C<IO::AIO::mmap> scalars and other
+memory that Perl does not own.
+
+=item * C<aio_mtouch> on memory that cannot be touched (C<PROT_NONE>, a file
+mapping beyond the end of its file) fails with C<EFAULT> or C<EINVAL>
+instead of killing the process with C<SIGSEGV> or C<SIGBUS>.
+
+=item * A length that cannot be allocated (C<aio_read>, C<aio_slurp>,
+C<aio_fiemap>'s count) fails the request with C<ENOMEM> instead of ending
+the process with "Out of memory!".
+
+=item * C<aio_close> of a descriptor that is not open fails with C<EBADF>
+instead of creating that descriptor.
+
+=item * A forked child may use the module without calling
+C<IO::AIO::reinit>: its first use starts a fresh engine (the parent's
+requests stay the parent's).  The original hangs there.
+
+=item * When the system refuses every worker thread (C<RLIMIT_NPROC>),
+requests run in C<poll_cb>, C<poll_wait> and C<flush> instead of waiting
+forever.
+
 =back
 
 Other differences, where both behaviours are safe:

@@ -114,7 +114,11 @@ fn fiemap_call(fd: RawFd, start: u64, len: u64, flags: u32, count: u32) -> Resul
     // fe_logical, fe_physical, fe_length, 2 reserved, fe_flags | reserved.
     const HEADER: usize = 4;
     const EXTENT: usize = 7;
-    let mut buf = vec![0u64; HEADER + EXTENT * count as usize];
+    // a count too large to allocate fails the request, as IO::AIO's malloc does
+    let words = (count as usize).checked_mul(EXTENT).and_then(|n| n.checked_add(HEADER)).ok_or(Errno(libc::ENOMEM))?;
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(words).map_err(|_| Errno(libc::ENOMEM))?;
+    buf.resize(words, 0u64);
     buf[0] = start;
     buf[1] = len;
     buf[2] = u64::from(flags);
@@ -237,7 +241,7 @@ pub fn mlock(mem: &ForeignBuf) -> Result<i64, Errno> {
 
 pub fn mtouch(mem: &ForeignBuf, modify: bool, req: &Request) -> Result<i64, Errno> {
     if mem.len > 0 {
-        sys::touch_pages(&page_aligned(mem), sys::page_size(), modify, || req.is_cancelled());
+        sys::touch_pages(&page_aligned(mem), sys::page_size(), modify, || req.is_cancelled())?;
     }
     Ok(0)
 }

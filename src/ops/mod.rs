@@ -30,7 +30,9 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
             Ok(Output::Int(0))
         }
         Op::Open { path, flags, mode } => sys::open_at(path.dir, &path.path, flags, mode).map(|fd| Output::Fd(sys::own_fd(fd))),
-        Op::Close { fd } => int(sys::dup2(ctx.dead_fd, fd).map(|_| 0)),
+        // A descriptor that is not open fails as close(2) would: dup2 would
+        // create it, and nobody would ever close it.
+        Op::Close { fd } => int(sys::fcntl(fd, libc::F_GETFD, 0).and_then(|_| sys::dup2(ctx.dead_fd, fd)).map(|_| 0)),
         Op::Seek { fd, offset, whence } => int(sys::lseek(fd, offset, whence)),
         Op::Read { fd, offset, buf } => int(sys::read_buf(fd, offset, &buf)),
         Op::Write { fd, offset, buf } => int(sys::write_buf(fd, offset, &buf)),
