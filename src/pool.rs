@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,13 @@ const SPIN: Duration = Duration::from_micros(50);
 
 /// How long a worker in a stream of requests waits for more to gather.
 const STREAM_GATHER: Duration = Duration::from_micros(4);
+
+/// A busy thread that completed a request this recently is expected back
+/// for the next one before a sleeping thread could be woken.
+const QUICK: Duration = Duration::from_micros(50);
+
+/// How often a sleeping thread looks for requests left to busy threads.
+const SENTRY: Duration = Duration::from_millis(1);
 
 /// Requests outstanding at once from which memory is given back to the
 /// system after they are done.
@@ -61,6 +68,8 @@ struct WorkState {
     sleeping: usize,
     /// Sleepers notified but not yet awake: each will take a share.
     waking: usize,
+    /// Threads that took a batch and have not come back for more.
+    busy: usize,
     /// Quit orders not yet taken by a worker (`max_parallel` lowering).
     quit_orders: usize,
     /// Threads alive, including those told to quit but not yet gone.
@@ -93,6 +102,9 @@ struct Shared {
     counters: Counters,
     /// A worker is spinning for work, so submitting need not wake one.
     spinning: AtomicBool,
+    /// When a request last completed, in µs since `epoch`.
+    progress_us: AtomicU64,
+    epoch: Instant,
     dead_fd: RawFd,
     engine: Engine,
     /// Rings of workers that exited, for the next ones: each ring holds a
@@ -165,6 +177,7 @@ impl Pool {
                 started: 0,
                 sleeping: 0,
                 waking: 0,
+                busy: 0,
                 quit_orders: 0,
                 alive: 0,
             }),
@@ -174,6 +187,8 @@ impl Pool {
             notifier,
             counters: Counters::default(),
             spinning: AtomicBool::new(false),
+            progress_us: AtomicU64::new(0),
+            epoch: Instant::now(),
             dead_fd,
             engine,
             rings: Mutex::new(Vec::new()),
@@ -209,9 +224,13 @@ impl Pool {
             shared.count_new_request();
             shared.counters.nready.fetch_add(1, Relaxed);
             // Wake a sleeper only for requests that no thread already
-            // awake (a spinning one, or one woken before) will take.
+            // awake (a spinning one, or one woken before) will take, and
+            // not while busy threads are finishing requests quickly: they
+            // come back for this one sooner than a sleeper would wake (if
+            // they stall, a sleeper on sentry duty takes it).
             let coming = work.waking + usize::from(shared.spinning.load(Relaxed));
-            if work.sleeping > work.waking && work.queue.len() > coming {
+            let busy_and_quick = work.busy > 0 && shared.progressed_recently();
+            if work.sleeping > work.waking && work.queue.len() > coming && !busy_and_quick {
                 work.waking += 1;
                 shared.work_ready.notify_one();
             }
@@ -522,15 +541,25 @@ impl Shared {
                 let share = (work.queue.len() / work.started.max(1)).clamp(1, MAX_BATCH);
                 batch.extend(std::iter::from_fn(|| work.queue.pop()).take(share));
                 self.counters.nready.fetch_sub(batch.len(), Relaxed);
+                work.busy += 1;
                 drop(work);
                 self.run_batch(&mut batch, &mut ring);
                 streak = if self.spin_for_work(streak) { streak + 1 } else { 0 };
                 work = lock(&self.work);
+                work.busy -= 1;
                 continue;
             }
-            // IDLE: sleep, with a timeout once more than max_idle sleep.
+            // IDLE: sleep.  While others are busy, wake up now and then to
+            // take requests that submitters left to them; otherwise sleep
+            // until woken, or (beyond max_idle sleepers) until idle_timeout.
             work.sleeping += 1;
-            let timeout = (work.sleeping > work.limits.max_idle).then_some(work.limits.idle_timeout);
+            let sentry = work.busy > 0;
+            let idle_exit = work.sleeping > work.limits.max_idle;
+            let timeout = if sentry {
+                Some(SENTRY)
+            } else {
+                idle_exit.then_some(work.limits.idle_timeout)
+            };
             let timed_out = match timeout {
                 None => {
                     work = self.work_ready.wait(work).unwrap_or_else(|e| e.into_inner());
@@ -544,7 +573,7 @@ impl Shared {
             };
             work.sleeping -= 1;
             work.waking = work.waking.saturating_sub(1);
-            if timed_out && work.queue.is_empty() && work.quit_orders == 0 {
+            if timed_out && !sentry && idle_exit && work.queue.is_empty() && work.quit_orders == 0 {
                 work.started -= 1;
                 self.counters.nthreads.store(work.started, Relaxed);
                 break;
@@ -626,7 +655,15 @@ impl Shared {
         chain.drain(..).for_each(|job| self.run(job));
     }
 
+    /// Whether a request completed within the last `QUICK` (workers are
+    /// getting through the queue).
+    fn progressed_recently(&self) -> bool {
+        let now = self.epoch.elapsed().as_micros() as u64;
+        now.saturating_sub(self.progress_us.load(Relaxed)) < QUICK.as_micros() as u64
+    }
+
     fn push_result(&self, completion: Completion) {
+        self.progress_us.store(self.epoch.elapsed().as_micros() as u64, Relaxed);
         let pri = completion.req.pri();
         let mut results = lock(&self.results);
         results.queue.push(pri, completion);
