@@ -1,0 +1,129 @@
+/*
+ * requests.h - The glue side of a request: allocation, the IO::AIO::REQ object, submission hooks.
+ * Part of the glue, included once by AIO.xs (in this order).
+ */
+static SV *
+get_cb (pTHX_ SV *callback)
+{
+  HV *stash;
+  GV *gv;
+  CV *cv;
+
+  SvGETMAGIC (callback);
+  if (!SvOK (callback))
+    return NULL;
+
+  cv = sv_2cv (callback, &stash, &gv, 0);
+  if (!cv)
+    croak ("%s: callback must be a CODE reference or another callable object", SvPV_nolen (callback));
+
+  return SvREFCNT_inc_NN ((SV *)cv);
+}
+
+static void check_fork (pTHX);
+
+/* Allocates the glue side of a request; takes and resets aioreq_pri. */
+static aio_req *
+req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
+{
+  aio_req *req;
+  SV *cb = get_cb (aTHX_ callback);
+
+  check_fork (aTHX);
+
+  Newxz (req, 1, aio_req);
+  req->callback = cb;
+  req->kind = kind;
+  *pri = next_pri;
+  next_pri = 0;
+  return req;
+}
+
+static void
+req_free (pTHX_ aio_req *req)
+{
+  if (req->self)
+    {
+      sv_unmagicext ((SV *)req->self, PERL_MAGIC_ext, &req_vtbl);
+      SvREFCNT_dec ((SV *)req->self);
+    }
+
+  if (req->unpin_readonly)
+    SvREADONLY_off (req->buffer);
+
+  if (req->buffer_mapped)
+    mapping_unbusy (aTHX_ req->buffer);
+
+  aiors_req_free (req->core);
+  SvREFCNT_dec (req->callback);
+  SvREFCNT_dec (req->fh);
+  SvREFCNT_dec (req->fh2);
+  SvREFCNT_dec (req->wd[0]);
+  SvREFCNT_dec (req->wd[1]);
+  SvREFCNT_dec (req->buffer);
+  SvREFCNT_dec (req->feeder);
+  SvREFCNT_dec ((SV *)req->grp_result);
+  Safefree (req);
+}
+
+/* The IO::AIO::REQ (or ::GRP) object of a request, as a mortal. */
+static SV *
+req_sv (pTHX_ aio_req *req, HV *stash)
+{
+  if (!req->self)
+    {
+      req->self = newHV ();
+      sv_magicext ((SV *)req->self, NULL, PERL_MAGIC_ext, &req_vtbl, (const char *)req, 0);
+    }
+
+  return sv_2mortal (sv_bless (newRV_inc ((SV *)req->self), stash));
+}
+
+/* The request behind an object; NULL once it is done. */
+static aio_req *
+SvAIO_REQ (pTHX_ SV *sv)
+{
+  MAGIC *mg;
+
+  if (!SvROK (sv) || !SvOBJECT (SvRV (sv)) || !sv_derived_from (sv, "IO::AIO::REQ"))
+    croak ("object of class IO::AIO::REQ expected");
+
+  mg = mg_findext (SvRV (sv), PERL_MAGIC_ext, &req_vtbl);
+  return mg && !((aio_req *)mg->mg_ptr)->done ? (aio_req *)mg->mg_ptr : NULL;
+}
+
+static void
+check_core (pTHX_ aio_req *req)
+{
+  if (!req->core)
+    {
+      req_free (aTHX_ req);
+      croak ("IO::AIO: out of memory or internal error while submitting a request");
+    }
+}
+
+/* Finishes a submission: runs AnyEvent::AIO's hook, returns the object
+ * unless called in void context. */
+#define REQ_RETURN(req)                                          \
+  STMT_START {                                                   \
+    check_core (aTHX_ req);                                      \
+    PUTBACK;                                                     \
+    run_on_next_submit (aTHX);                                   \
+    SPAGAIN;                                                     \
+    if (GIMME_V != G_VOID)                                       \
+      XPUSHs (req_sv (aTHX_ req, req_stash));                    \
+  } STMT_END
+
+static void
+run_on_next_submit (pTHX)
+{
+  if (on_next_submit)
+    {
+      dSP;
+      SV *cb = sv_2mortal (on_next_submit);
+
+      on_next_submit = NULL;
+      PUSHMARK (SP);
+      call_sv (cb, G_DISCARD | G_EVAL);
+    }
+}
