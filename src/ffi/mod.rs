@@ -1,0 +1,421 @@
+//! The C ABI used by the XS glue (declared in `xs/aiors.h`).
+//!
+//! Ownership rules:
+//! - `aiors_pool_new` returns a pool owned by the caller; `aiors_pool_free`
+//!   stops it, `aiors_pool_forget` abandons it (in a forked child, where its
+//!   threads do not exist and its locks may be held).
+//! - Every `aiors_submit_*` returns a request handle owned by the caller,
+//!   released with `aiors_req_free`; the request itself lives on until it
+//!   was handed back by `aiors_poll_next`.
+//! - `token` is opaque to the engine; each submitted request's token comes
+//!   back in exactly one `AIORS_EVENT_DONE` event.
+//! - The `aiors_result_*` accessors describe the last `DONE` event and stay
+//!   valid until the next `aiors_poll_next` call.
+//! - Buffers passed to read/write stay valid and unmoved until the request
+//!   is done.  Strings are copied during the call.
+//! - Thread safety: every function must be called from one thread (the
+//!   Perl thread); the engine's own threads never call back.
+//!
+//! Every export catches panics, so none can unwind into C; a caught panic
+//! yields the documented failure value.
+
+use std::ffi::{c_char, c_int, CString};
+use std::os::fd::IntoRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::group::{self, AddError};
+use crate::ops::dir::Listing;
+use crate::pool::{Event, PollEnd, Pool};
+use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Target, Token};
+
+mod files;
+mod paths;
+mod submit;
+
+pub use files::*;
+pub use paths::*;
+pub use submit::*;
+
+/// `xs/aiors.h` states the same constants (checked by `build.rs`).
+mod header_constants {
+    include!(concat!(env!("OUT_DIR"), "/header_constants.rs"));
+}
+
+/// Opaque handle to a request: a pointer made by `Arc::into_raw`, owning
+/// one reference.
+pub type AiorsReq = Request;
+
+pub const AIORS_EVENT_DONE: c_int = 1;
+pub const AIORS_EVENT_FEED: c_int = 2;
+
+pub const AIORS_ADD_OK: c_int = 0;
+pub const AIORS_ADD_NOT_A_GROUP: c_int = 1;
+pub const AIORS_ADD_GROUP_FINISHED: c_int = 2;
+pub const AIORS_ADD_IN_ANOTHER_GROUP: c_int = 3;
+pub const AIORS_ADD_CYCLE: c_int = 4;
+
+/// One thing for the glue to do, filled in by `aiors_poll_next`.
+#[repr(C)]
+pub struct AiorsEvent {
+    /// `AIORS_EVENT_DONE` or `AIORS_EVENT_FEED`.
+    pub kind: c_int,
+    /// Done only: the callback must not run (the request was cancelled).
+    pub cancelled: c_int,
+    pub token: Token,
+    /// Done only: the integer result, -1 on failure.
+    pub result: i64,
+    /// Done only: errno on failure, 0 on success.
+    pub errno: c_int,
+}
+
+/// Runs `f`, turning a panic into `fallback`.
+fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+/// # Safety
+/// `pool` must come from `aiors_pool_new` and not be freed.
+unsafe fn pool_ref<'a>(pool: *mut Pool) -> Option<&'a mut Pool> {
+    // SAFETY: the caller passes a live pool used by one thread only.
+    unsafe { pool.as_mut() }
+}
+
+/// # Safety
+/// `req` must be null or come from an `aiors_submit_*` call and not be freed.
+unsafe fn req_ref(req: *const AiorsReq) -> Option<std::mem::ManuallyDrop<Arc<Request>>> {
+    // SAFETY: as documented above, `req` owns a reference that outlives
+    // this call; ManuallyDrop keeps the count unchanged.
+    (!req.is_null()).then(|| std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(req) }))
+}
+
+/// Copies a byte string into a path; a NUL byte inside makes the request
+/// fail with ENOENT, as Perl's own file functions do, and so does a `dir`
+/// of `AIORS_INVALID_WD` (as IO::AIO does for `IO::AIO::INVALID_WD`).
+///
+/// # Safety
+/// `path` must point to `len` readable bytes.
+unsafe fn path_at(dir: c_int, path: *const c_char, len: usize) -> Result<At, Errno> {
+    if path.is_null() {
+        return Err(Errno(libc::EFAULT));
+    }
+    if dir == AIORS_INVALID_WD {
+        return Err(Errno(libc::ENOENT));
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `path`.
+    let bytes = unsafe { std::slice::from_raw_parts(path.cast::<u8>(), len) };
+    CString::new(bytes).map(|path| At { dir, path }).map_err(|_| Errno(libc::ENOENT))
+}
+
+fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
+    Arc::into_raw(req).cast_mut()
+}
+
+/// Submits `op`, or a request failing with `errno` if its arguments could
+/// not be converted.
+///
+/// # Safety
+/// `pool` as for `pool_ref`.
+unsafe fn submit(pool: *mut Pool, token: Token, pri: c_int, op: Result<Op, Errno>) -> *mut AiorsReq {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: forwarded from the caller.
+        let Some(pool) = (unsafe { pool_ref(pool) }) else { return std::ptr::null_mut() };
+        let op = op.unwrap_or_else(|errno| Op::Fail { errno });
+        into_handle(pool.submit(token, Pri::new(pri), op))
+    })
+}
+
+/// Creates a pool; on failure returns null and stores errno in `*err`.
+///
+/// # Safety
+/// `err` must be null or point to writable memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_pool_new(err: *mut c_int) -> *mut Pool {
+    guard(std::ptr::null_mut(), || match Pool::new() {
+        Ok(pool) => Box::into_raw(Box::new(pool)),
+        Err(Errno(errno)) => {
+            // SAFETY: the caller passes null or writable memory.
+            if let Some(err) = unsafe { err.as_mut() } {
+                *err = errno;
+            }
+            std::ptr::null_mut()
+        }
+    })
+}
+
+/// Stops the pool's threads (after their current requests) and frees it.
+///
+/// # Safety
+/// `pool` must come from `aiors_pool_new`; it is invalid afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
+    if !pool.is_null() {
+        // SAFETY: the caller hands back ownership of a live pool.
+        guard((), || drop(unsafe { Box::from_raw(pool) }));
+    }
+}
+
+/// Abandons the pool (used in a forked child): its memory is left alone,
+/// as its locks may be held by threads that do not exist there, but its
+/// descriptors are closed, so that a child does not inherit them for good.
+///
+/// # Safety
+/// `pool` must be null or come from `aiors_pool_new`; it is invalid
+/// afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_pool_forget(pool: *mut Pool) {
+    // SAFETY: forwarded from the caller; only plain fields are read.
+    if let Some(pool) = unsafe { pool_ref(pool) } {
+        pool.drop_spare_rings_in_child();
+        let mut fds = pool.own_fds();
+        fds.sort_unstable();
+        let mut last = -1;
+        for fd in fds {
+            if fd >= 0 && fd != last {
+                crate::sys::close(fd);
+            }
+            last = fd;
+        }
+    }
+}
+
+macro_rules! pool_getter {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $fallback:expr, |$pool:ident| $body:expr) => {
+        $(#[$doc])*
+        /// # Safety
+        /// `pool` must be a live pool from `aiors_pool_new`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(pool: *mut Pool) -> $ty {
+            // SAFETY: forwarded from the caller.
+            guard($fallback, || unsafe { pool_ref(pool) }.map_or($fallback, |$pool| $body))
+        }
+    };
+}
+
+pool_getter!(
+    /// The descriptor that is readable while results wait.
+    aiors_fileno, c_int, -1, |pool| pool.fileno());
+pool_getter!(aiors_nreqs, usize, 0, |pool| pool.nreqs());
+pool_getter!(aiors_nready, usize, 0, |pool| pool.nready());
+pool_getter!(aiors_npending, usize, 0, |pool| pool.npending());
+pool_getter!(aiors_nthreads, usize, 0, |pool| pool.nthreads());
+pool_getter!(
+    /// The engine chosen when the pool was made: a static "threads" or
+    /// "uring".
+    aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
+        crate::engine::Engine::Threads => c"threads".as_ptr(),
+        crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
+    });
+pool_getter!(
+    /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
+    aiors_poll_begin, (), (), |pool| pool.poll_begin());
+pool_getter!(
+    /// Blocks until a result waits or nothing is outstanding.
+    aiors_wait, (), (), |pool| pool.wait());
+
+macro_rules! pool_setter {
+    ($name:ident, $arg:ty, |$pool:ident, $value:ident| $body:expr) => {
+        /// # Safety
+        /// `pool` must be a live pool from `aiors_pool_new`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(pool: *mut Pool, $value: $arg) {
+            guard((), || {
+                // SAFETY: forwarded from the caller.
+                if let Some($pool) = unsafe { pool_ref(pool) } {
+                    $body
+                }
+            })
+        }
+    };
+}
+
+pool_setter!(aiors_set_min_parallel, u32, |pool, n| pool.set_min_parallel(n as usize));
+pool_setter!(aiors_set_max_parallel, u32, |pool, n| pool.set_max_parallel(n as usize));
+pool_setter!(aiors_set_max_idle, u32, |pool, n| pool.set_max_idle(n as usize));
+pool_setter!(aiors_set_idle_timeout, u32, |pool, secs| pool.set_idle_timeout(Duration::from_secs(secs.into())));
+pool_setter!(aiors_set_max_poll_reqs, u32, |pool, n| pool.set_max_poll_reqs(n as usize));
+pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool.set_max_poll_time(
+    (secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
+));
+
+/// Fills `*event` with the next thing to do.  Returns 1 if it did, 0 when
+/// no result waits, -1 when the max_poll_reqs/time budget is used up.
+///
+/// # Safety
+/// `pool` must be live; `event` must point to writable memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
+    guard(0, || {
+        // SAFETY: forwarded from the caller.
+        let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
+        match pool.poll_next() {
+            Ok(Event::Feed { token }) => {
+                *event = AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 };
+                1
+            }
+            Ok(Event::Done { token, cancelled }) => {
+                let (result, errno) = match pool.current() {
+                    Some(Err(Errno(errno))) => (-1, *errno),
+                    Some(Ok(output)) => (output.value(), 0),
+                    None => (0, 0),
+                };
+                *event = AiorsEvent { kind: AIORS_EVENT_DONE, cancelled: cancelled.into(), token, result, errno };
+                1
+            }
+            Err(PollEnd::Empty) => 0,
+            Err(PollEnd::Budget) => -1,
+        }
+    })
+}
+
+/// The `struct stat` of the last done event, or null if it has none.
+///
+/// # Safety
+/// `pool` must be live.  The pointer is valid until the next poll.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat {
+    // SAFETY: forwarded from the caller.
+    guard(std::ptr::null(), || match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
+        Some(Ok(Output::Stat(stat))) => &**stat,
+        _ => std::ptr::null(),
+    })
+}
+
+/// Takes the descriptor opened by the last done event (`aio_open`,
+/// `aio_wd`); -1 if none.  Other results of the event are gone afterwards.
+///
+/// # Safety
+/// `pool` must be live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_take_fd(pool: *mut Pool) -> c_int {
+    guard(-1, || {
+        // SAFETY: forwarded from the caller.
+        let Some(pool) = (unsafe { pool_ref(pool) }) else { return -1 };
+        match pool.take_current() {
+            Some(Ok(Output::Fd(fd))) => fd.into_raw_fd(),
+            Some(Ok(Output::Wd { fd, .. })) => fd.into_raw_fd(),
+            _ => -1,
+        }
+    })
+}
+
+fn current_listing(pool: &Pool) -> Option<&Listing> {
+    match pool.current() {
+        Some(Ok(Output::Dir(listing))) => Some(listing),
+        _ => None,
+    }
+}
+
+/// Number of entries of the last done readdir (0 if none) and, through
+/// `flags`, its result flags.
+///
+/// # Safety
+/// `pool` must be live; `flags` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_dir_count(pool: *mut Pool, flags: *mut u32) -> usize {
+    guard(0, || {
+        // SAFETY: forwarded from the caller.
+        let Some(listing) = unsafe { pool_ref(pool) }.and_then(|p| current_listing(p)) else { return 0 };
+        // SAFETY: the caller passes null or writable memory.
+        if let Some(flags) = unsafe { flags.as_mut() } {
+            *flags = listing.flags;
+        }
+        listing.entries.len()
+    })
+}
+
+/// Entry `index` of the last done readdir: its name (not NUL-terminated),
+/// inode and `DT_*` type.  Returns 0, or -1 if there is no such entry.
+///
+/// # Safety
+/// `pool` must be live; the out pointers writable.  The name stays valid
+/// until the next poll.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_dir_entry(
+    pool: *mut Pool,
+    index: usize,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    inode: *mut u64,
+    kind: *mut c_int,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: forwarded from the caller.
+        let Some(listing) = unsafe { pool_ref(pool) }.and_then(|p| current_listing(p)) else { return -1 };
+        let Some(entry) = listing.entries.get(index) else { return -1 };
+        let bytes = listing.name(entry);
+        // SAFETY: the caller passes writable out pointers.
+        unsafe {
+            *name = bytes.as_ptr().cast();
+            *name_len = bytes.len();
+            *inode = entry.inode;
+            *kind = entry.kind.into();
+        }
+        0
+    })
+}
+
+/// Releases the caller's handle (the request itself may still run).
+///
+/// # Safety
+/// `req` must be null or from `aiors_submit_*`; it is invalid afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_req_free(req: *mut AiorsReq) {
+    if !req.is_null() {
+        // SAFETY: the caller hands back the reference the handle owns.
+        guard((), || drop(unsafe { Arc::from_raw(req) }));
+    }
+}
+
+macro_rules! req_fn {
+    ($(#[$doc:meta])* $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty, $fallback:expr, |$req:ident| $body:expr) => {
+        $(#[$doc])*
+        /// # Safety
+        /// `req` must be null or a live handle from `aiors_submit_*`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(req: *const AiorsReq $(, $arg: $ty)*) -> $ret {
+            // SAFETY: forwarded from the caller.
+            guard($fallback, || unsafe { req_ref(req) }.map_or($fallback, |$req| { let $req: &Request = &$req; $body }))
+        }
+    };
+}
+
+req_fn!(
+    /// Cancels the request and, for a group, all its members.
+    aiors_req_cancel() -> (), (), |req| group::cancel(req));
+req_fn!(
+    /// Cancels a group's members (not the group) and stops its feeder.
+    aiors_grp_cancel_subs() -> (), (), |req| group::cancel_members(req));
+req_fn!(aiors_req_is_group() -> c_int, 0, |req| group::is_group(req).into());
+req_fn!(aiors_grp_set_limit(limit: c_int) -> (), (), |req| group::set_limit(req, limit));
+req_fn!(aiors_grp_limit() -> c_int, 0, |req| group::limit(req));
+req_fn!(aiors_grp_set_feeder(present: c_int) -> (), (), |req| group::set_feeder(req, present != 0));
+req_fn!(
+    /// Starts a feeding round if the group wants one; 1 if the caller
+    /// should now call the feeder.
+    aiors_grp_feed_begin() -> c_int, 0, |req| group::feed_begin(req).into());
+req_fn!(
+    /// Ends a feeding round; 0 if nothing was added (the feeder is dropped).
+    aiors_grp_feed_end() -> c_int, 0, |req| group::feed_end(req).into());
+
+/// Adds `member` to `grp`; returns `AIORS_ADD_OK` or why not.
+///
+/// # Safety
+/// Both must be live handles from `aiors_submit_*`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_grp_add(grp: *const AiorsReq, member: *const AiorsReq) -> c_int {
+    guard(AIORS_ADD_NOT_A_GROUP, || {
+        // SAFETY: forwarded from the caller.
+        let (Some(grp), Some(member)) = (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) else {
+            return AIORS_ADD_NOT_A_GROUP;
+        };
+        match group::add(&grp, &member) {
+            Ok(()) => AIORS_ADD_OK,
+            Err(AddError::NotAGroup) => AIORS_ADD_NOT_A_GROUP,
+            Err(AddError::GroupFinished) => AIORS_ADD_GROUP_FINISHED,
+            Err(AddError::InAnotherGroup) => AIORS_ADD_IN_ANOTHER_GROUP,
+            Err(AddError::Cycle) => AIORS_ADD_CYCLE,
+        }
+    })
+}

@@ -1,0 +1,235 @@
+//! The path and stat family: aio_statvfs, aio_utime, aio_chown, aio_chmod,
+//! aio_truncate, aio_mknod, aio_link, aio_symlink, aio_rename(2),
+//! aio_readlink, aio_realpath, aio_wd and closing working directories.
+
+use super::*;
+
+/// `dir` value of a path relative to `IO::AIO::INVALID_WD` (or a closed
+/// working directory): the request fails with ENOENT.
+pub const AIORS_INVALID_WD: c_int = -1;
+
+/// `which` of `aiors_submit_attr`; `a` and `b` as noted.
+pub const AIORS_ATTR_STATVFS: c_int = 1;
+/// `a`: the mode.
+pub const AIORS_ATTR_CHMOD: c_int = 2;
+/// `a`: the new length.
+pub const AIORS_ATTR_TRUNCATE: c_int = 3;
+/// `a`, `b`: uid and gid, -1 for unchanged (truncated to 32 bits).
+pub const AIORS_ATTR_CHOWN: c_int = 4;
+
+/// `which` of `aiors_submit_path2`.
+pub const AIORS_PATH2_LINK: c_int = 1;
+/// The first path is the link's contents, stored verbatim.
+pub const AIORS_PATH2_SYMLINK: c_int = 2;
+/// Uses `flags` (`RENAME_*`).
+pub const AIORS_PATH2_RENAME: c_int = 3;
+
+/// `which` of `aiors_submit_resolve`.
+pub const AIORS_RESOLVE_READLINK: c_int = 1;
+pub const AIORS_RESOLVE_REALPATH: c_int = 2;
+pub const AIORS_RESOLVE_WD: c_int = 3;
+
+/// A path (`path` non-null) or the descriptor `fd`.
+///
+/// # Safety
+/// `path` null or pointing to `path_len` bytes.
+unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int) -> Result<Target, Errno> {
+    if path.is_null() {
+        Ok(Target::Fd(fd))
+    } else {
+        // SAFETY: the caller guarantees `path_len` bytes at `path`.
+        unsafe { path_at(dir, path, path_len) }.map(Target::Path)
+    }
+}
+
+/// Requests on a path or descriptor: `AIORS_ATTR_*`.
+///
+/// # Safety
+/// `pool` must be live; `path` null or pointing to `path_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_attr(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    which: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    a: i64,
+    b: i64,
+) -> *mut AiorsReq {
+    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+    let op = unsafe { target_at(dir, path, path_len, fd) }.and_then(|target| match which {
+        AIORS_ATTR_STATVFS => Ok(Op::Statvfs { target }),
+        AIORS_ATTR_CHMOD => Ok(Op::Chmod { target, mode: a as u32 }),
+        AIORS_ATTR_TRUNCATE => Ok(Op::Truncate { target, length: a }),
+        AIORS_ATTR_CHOWN => Ok(Op::Chown { target, uid: a as u32, gid: b as u32 }),
+        _ => Err(Errno(libc::EINVAL)),
+    });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
+/// `aio_utime`: times in (fractional) seconds; both -1 means "now".
+///
+/// # Safety
+/// `pool` must be live; `path` null or pointing to `path_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_utime(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    atime: f64,
+    mtime: f64,
+) -> *mut AiorsReq {
+    let times = crate::ops::paths::utime_times(atime, mtime);
+    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+    let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
+/// `aio_mknod`.
+///
+/// # Safety
+/// `pool` must be live; `path` must point to `path_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_mknod(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    mode: u32,
+    dev: u64,
+) -> *mut AiorsReq {
+    // SAFETY: the caller guarantees `path_len` bytes at `path`.
+    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Mknod { path, mode, dev });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
+/// Requests on two paths: `AIORS_PATH2_*`.
+///
+/// # Safety
+/// `pool` must be live; each path must point to its length in bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_path2(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    which: c_int,
+    dir1: c_int,
+    path1: *const c_char,
+    path1_len: usize,
+    dir2: c_int,
+    path2: *const c_char,
+    path2_len: usize,
+    flags: u32,
+) -> *mut AiorsReq {
+    // SAFETY: the caller guarantees the lengths.
+    let from = unsafe { path_at(dir1, path1, path1_len) };
+    // SAFETY: as above.
+    let to = unsafe { path_at(dir2, path2, path2_len) };
+    let op = from.and_then(|from| {
+        let to = to?;
+        match which {
+            AIORS_PATH2_LINK => Ok(Op::Link { from, to }),
+            AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
+            AIORS_PATH2_RENAME => Ok(Op::Rename { from, to, flags }),
+            _ => Err(Errno(libc::EINVAL)),
+        }
+    });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
+/// Requests resolving a path: `AIORS_RESOLVE_*`.  `base` (null for the
+/// process's cwd) is the canonical path of the working directory `dir`
+/// stands for; realpath and wd resolve relative paths against it.
+///
+/// # Safety
+/// `pool` must be live; `path` must point to `path_len` bytes, `base` be
+/// null or point to `base_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_resolve(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    which: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    base: *const c_char,
+    base_len: usize,
+) -> *mut AiorsReq {
+    let base = if base.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: the caller guarantees `base_len` bytes at `base`.
+        unsafe { path_at(libc::AT_FDCWD, base, base_len) }.map(|at| Some(at.path))
+    };
+    // SAFETY: the caller guarantees `path_len` bytes at `path`.
+    let op = unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
+        AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
+        AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path, base: base? }),
+        AIORS_RESOLVE_WD => Ok(Op::WdOpen { path, base: base? }),
+        _ => Err(Errno(libc::EINVAL)),
+    });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
+/// Closes a working directory's descriptor on a worker; takes ownership
+/// of `fd` if it is >= 0 (otherwise the request does nothing).
+///
+/// # Safety
+/// `pool` must be live; `fd` must be < 0 or a descriptor nobody else uses
+/// or closes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, token: Token, pri: c_int, fd: c_int) -> *mut AiorsReq {
+    let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, Ok(Op::WdClose { fd })) }
+}
+
+/// The `struct statvfs` of the last done event, or null if it has none.
+///
+/// # Safety
+/// `pool` must be live.  The pointer is valid until the next poll.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::statvfs {
+    // SAFETY: forwarded from the caller.
+    guard(std::ptr::null(), || match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
+        Some(Ok(Output::Statvfs(st))) => &**st,
+        _ => std::ptr::null(),
+    })
+}
+
+/// The path of the last done event (readlink, realpath, or the canonical
+/// path of an `aio_wd`), not NUL-terminated; null if it has none.
+///
+/// # Safety
+/// `pool` must be live, `len` writable.  The pointer is valid until the
+/// next poll or `aiors_result_take_fd`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_result_bytes(pool: *mut Pool, len: *mut usize) -> *const c_char {
+    guard(std::ptr::null(), || {
+        // SAFETY: forwarded from the caller.
+        let bytes = match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
+            Some(Ok(Output::Bytes(bytes) | Output::Wd { path: bytes, .. })) => bytes,
+            _ => return std::ptr::null(),
+        };
+        // SAFETY: the caller passes writable memory.
+        if let Some(len) = unsafe { len.as_mut() } {
+            *len = bytes.len();
+        }
+        bytes.as_ptr().cast()
+    })
+}
