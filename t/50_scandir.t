@@ -147,7 +147,8 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
    drain;
    IO::AIO::min_parallel 4;
 
-   is_deeply \@order, [qw(nop4 scandir3 nop2 nop1)], "the scan runs with the caller's priority";
+   is_deeply \@order, [qw(nop4 scandir3 nop2 nop1)], "the scan runs with the caller's priority"
+      or diag "order: @order";
    is $after, 0, "aioreq_pri is back to 0 after aio_scandir";
 }
 
