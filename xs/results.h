@@ -69,6 +69,10 @@ split_listing (pTHX_ SV **dirs, SV **nondirs)
 {
   size_t count = aiors_result_dir_count (pool, NULL), i;
   AV *dir_av = newAV (), *other_av = newAV ();
+  AV *av = dir_av;
+
+  /* the engine puts the directories first: size each array once */
+  av_extend (dir_av, count);
 
   for (i = 0; i < count; ++i)
     {
@@ -78,7 +82,14 @@ split_listing (pTHX_ SV **dirs, SV **nondirs)
       int type;
 
       aiors_result_dir_entry (pool, i, &name, &name_len, &inode, &type);
-      av_push (type == DT_DIR ? dir_av : other_av, newSVpvn (name, name_len));
+
+      if (type != DT_DIR && av == dir_av)
+        {
+          av = other_av;
+          av_extend (other_av, count - i);
+        }
+
+      av_push (av, newSVpvn (name, name_len));
     }
 
   *dirs = sv_2mortal (newRV_noinc ((SV *)dir_av));
