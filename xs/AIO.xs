@@ -34,6 +34,7 @@ enum result_kind {
   RESULT_READ,      /* the result, after fixing the buffer's length */
   RESULT_NAMES,     /* aio_readdir: array of names or undef */
   RESULT_DIRENTS,   /* aio_readdirx: (array or undef, flags) */
+  RESULT_SPLIT,     /* aio_scandir's scan: (dirs, nondirs) or nothing */
   RESULT_GROUP,     /* the values set with $grp->result */
   RESULT_FIEMAP,    /* aio_fiemap: extents, or the count; nothing on error */
   RESULT_SLURP,     /* aio_slurp: the result, after storing the data */
@@ -254,32 +255,41 @@ void
 aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        /* A group (as in IO::AIO, so it can be cancelled whole) with one
-         * member: the engine's scan, which reads the directory and sorts
-         * its entries into directories and the rest.  $maxreq bounded
-         * IO::AIO's chain of stat requests; the engine needs no limit. */
+        /* The engine's scan reads the directory and sorts its entries into
+         * directories and the rest in one request.  $maxreq bounded IO::AIO's
+         * chain of stat requests; the engine needs no limit.  As in IO::AIO
+         * the caller gets a group, so it can cancel the scan; in void context
+         * nobody can see the group, so the scan calls back itself. */
         aio_path p;
         int pri;
-        aio_req *grp, *scan;
+        aio_req *grp = NULL, *scan;
 
         PERL_UNUSED_VAR (maxreq);
         path_of (aTHX_ pathname, &p);
-        grp = req_new (aTHX_ callback, RESULT_GROUP, &pri);
-        grp->core = aiors_submit_group (pool, (uintptr_t)grp, pri);
-        check_core (aTHX_ grp);
 
-        Newxz (scan, 1, aio_req);
-        scan->kind = RESULT_NONE;
-        scan->into_group = grp;
+        if (GIMME_V == G_VOID)
+          scan = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
+        else
+          {
+            grp = req_new (aTHX_ callback, RESULT_GROUP, &pri);
+            grp->core = aiors_submit_group (pool, (uintptr_t)grp, pri);
+            check_core (aTHX_ grp);
+            Newxz (scan, 1, aio_req);
+            scan->kind = RESULT_NONE;
+            scan->into_group = grp;
+          }
+
         hold_path (scan, &p);
         scan->core = aiors_submit_scandir (pool, (uintptr_t)scan, pri, p.dir, p.ptr, p.len);
         check_core (aTHX_ scan);
-        aiors_grp_add (grp->core, scan->core);
+        if (grp)
+          aiors_grp_add (grp->core, scan->core);
 
         PUTBACK;
         run_on_next_submit (aTHX);
         SPAGAIN;
-        XPUSHs (req_sv (aTHX_ grp, grp_stash));
+        if (grp)
+          XPUSHs (req_sv (aTHX_ grp, grp_stash));
 }
 
 void

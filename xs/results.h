@@ -193,6 +193,18 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
         }
         break;
 
+      case RESULT_SPLIT:
+        if (!ev->errno_)
+          {
+            SV *dirs, *nondirs;
+
+            split_listing (aTHX_ &dirs, &nondirs);
+            EXTEND (SP, 2);
+            PUSHs (dirs);
+            PUSHs (nondirs);
+          }
+        break;
+
       case RESULT_GROUP:
         if (req->grp_result)
           {

@@ -89,9 +89,16 @@ pub(crate) fn scan(path: &At, req: &Request) -> Result<Listing, Errno> {
 }
 
 fn scan_open(fd: i32, req: &Request) -> Result<Listing, Errno> {
-    // The state before reading, for the link-count heuristic.
+    let listing = collect(fd, DENTS, req)?;
+    if listing.flags & FOUND_UNKNOWN == 0 {
+        return Ok(listing);
+    }
+    // Some types are unknown (rare: most file systems report them).  The
+    // link-count heuristic needs the directory's state from before the
+    // read, so read it again, between two fstat()s.
     let before = sys::fstat(fd)?;
     let started = sys::now_secs();
+    sys::lseek(fd, 0, libc::SEEK_SET)?;
     let mut listing = collect(fd, DENTS, req)?;
     classify_unknown(fd, &mut listing, &before, started, req)?;
     Ok(listing)
