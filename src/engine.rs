@@ -149,10 +149,16 @@ impl Engine {
                 };
                 match probe() {
                     Ok(()) => (Engine::Uring(routes), None),
-                    Err(why) => (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: io_uring unavailable ({why}), using threads"))),
+                    Err(why) => (
+                        Engine::Threads,
+                        Some(format!("IO_AIO_ENGINE={value}: io_uring unavailable ({why}), using threads")),
+                    ),
                 }
             }
-            _ => (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: unknown engine (threads or uring), using threads"))),
+            _ => (
+                Engine::Threads,
+                Some(format!("IO_AIO_ENGINE={value}: unknown engine (threads or uring), using threads")),
+            ),
         }
     }
 

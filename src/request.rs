@@ -84,67 +84,197 @@ unsafe impl Send for ForeignBuf {}
 pub enum Op {
     Nop,
     /// Fails with `errno` without a syscall (e.g. a path with a NUL byte).
-    Fail { errno: Errno },
-    Busy { secs: f64 },
+    Fail {
+        errno: Errno,
+    },
+    Busy {
+        secs: f64,
+    },
     Sync,
-    Open { path: At, flags: i32, mode: u32 },
+    Open {
+        path: At,
+        flags: i32,
+        mode: u32,
+    },
     /// Replaces `fd` by a descriptor of a dead pipe, so the number stays
     /// taken until Perl closes its handle (IO::AIO's close semantics).
-    Close { fd: RawFd },
-    Seek { fd: RawFd, offset: i64, whence: i32 },
-    Read { fd: RawFd, offset: Option<i64>, buf: ForeignBuf },
-    Write { fd: RawFd, offset: Option<i64>, buf: ForeignBuf },
-    Stat { target: Target, follow: bool },
-    Unlink { path: At },
-    Mkdir { path: At, mode: u32 },
-    Rmdir { path: At },
-    Readdir { path: At, flags: u32 },
+    Close {
+        fd: RawFd,
+    },
+    Seek {
+        fd: RawFd,
+        offset: i64,
+        whence: i32,
+    },
+    Read {
+        fd: RawFd,
+        offset: Option<i64>,
+        buf: ForeignBuf,
+    },
+    Write {
+        fd: RawFd,
+        offset: Option<i64>,
+        buf: ForeignBuf,
+    },
+    Stat {
+        target: Target,
+        follow: bool,
+    },
+    Unlink {
+        path: At,
+    },
+    Mkdir {
+        path: At,
+        mode: u32,
+    },
+    Rmdir {
+        path: At,
+    },
+    Readdir {
+        path: At,
+        flags: u32,
+    },
     /// `aio_scandir`: directories first, see `ops::dir::scan`.
-    Scandir { path: At },
+    Scandir {
+        path: At,
+    },
     // ---- descriptor, sync and memory requests (ops/files.rs) ----
     /// Copies `len` bytes from `in_fd` at `offset` to `out_fd`'s position.
-    Sendfile { out_fd: RawFd, in_fd: RawFd, offset: i64, len: usize },
-    Readahead { fd: RawFd, offset: i64, len: usize },
-    Fallocate { fd: RawFd, mode: i32, offset: i64, len: usize },
+    Sendfile {
+        out_fd: RawFd,
+        in_fd: RawFd,
+        offset: i64,
+        len: usize,
+    },
+    Readahead {
+        fd: RawFd,
+        offset: i64,
+        len: usize,
+    },
+    Fallocate {
+        fd: RawFd,
+        mode: i32,
+        offset: i64,
+        len: usize,
+    },
     /// `count` None: all extents of the range; Some(0): only their number.
-    Fiemap { fd: RawFd, start: u64, len: u64, flags: u32, count: Option<u32> },
-    Fcntl { fd: RawFd, cmd: i32, arg: CtlArg },
-    Ioctl { fd: RawFd, request: u64, arg: CtlArg },
-    Fsync { fd: RawFd },
-    Fdatasync { fd: RawFd },
-    Syncfs { fd: RawFd },
-    SyncFileRange { fd: RawFd, offset: i64, nbytes: usize, flags: u32 },
+    Fiemap {
+        fd: RawFd,
+        start: u64,
+        len: u64,
+        flags: u32,
+        count: Option<u32>,
+    },
+    Fcntl {
+        fd: RawFd,
+        cmd: i32,
+        arg: CtlArg,
+    },
+    Ioctl {
+        fd: RawFd,
+        request: u64,
+        arg: CtlArg,
+    },
+    Fsync {
+        fd: RawFd,
+    },
+    Fdatasync {
+        fd: RawFd,
+    },
+    Syncfs {
+        fd: RawFd,
+    },
+    SyncFileRange {
+        fd: RawFd,
+        offset: i64,
+        nbytes: usize,
+        flags: u32,
+    },
     /// Reads a file into `buf`, or into a new buffer of the file's
     /// (remaining) size when `buf` is None; a negative `offset` counts
     /// from the end.
-    Slurp { path: At, offset: i64, len: usize, buf: Option<ForeignBuf> },
-    Msync { mem: ForeignBuf, flags: i32 },
+    Slurp {
+        path: At,
+        offset: i64,
+        len: usize,
+        buf: Option<ForeignBuf>,
+    },
+    Msync {
+        mem: ForeignBuf,
+        flags: i32,
+    },
     /// Reads (or, with `modify`, rewrites) one byte of every page.
-    Mtouch { mem: ForeignBuf, modify: bool },
-    Mlock { mem: ForeignBuf },
-    Mlockall { flags: i32 },
+    Mtouch {
+        mem: ForeignBuf,
+        modify: bool,
+    },
+    Mlock {
+        mem: ForeignBuf,
+    },
+    Mlockall {
+        flags: i32,
+    },
     // ---- path and stat family (ops::paths) ----
-    Statvfs { target: Target },
+    Statvfs {
+        target: Target,
+    },
     /// `None` sets both times to now.
-    Utime { target: Target, times: Option<[libc::timespec; 2]> },
+    Utime {
+        target: Target,
+        times: Option<[libc::timespec; 2]>,
+    },
     /// `u32::MAX` (i.e. -1) leaves an id unchanged.
-    Chown { target: Target, uid: u32, gid: u32 },
-    Chmod { target: Target, mode: u32 },
-    Truncate { target: Target, length: i64 },
-    Mknod { path: At, mode: u32, dev: u64 },
-    Link { from: At, to: At },
+    Chown {
+        target: Target,
+        uid: u32,
+        gid: u32,
+    },
+    Chmod {
+        target: Target,
+        mode: u32,
+    },
+    Truncate {
+        target: Target,
+        length: i64,
+    },
+    Mknod {
+        path: At,
+        mode: u32,
+        dev: u64,
+    },
+    Link {
+        from: At,
+        to: At,
+    },
     /// `target` is stored in the link verbatim.
-    Symlink { target: CString, link: At },
-    Rename { from: At, to: At, flags: u32 },
-    Readlink { path: At },
+    Symlink {
+        target: CString,
+        link: At,
+    },
+    Rename {
+        from: At,
+        to: At,
+        flags: u32,
+    },
+    Readlink {
+        path: At,
+    },
     /// A relative `path` is resolved against `base` (the canonical path of
     /// its working directory), or the process's cwd if `None`.
-    Realpath { path: At, base: Option<CString> },
+    Realpath {
+        path: At,
+        base: Option<CString>,
+    },
     /// `aio_wd`: canonicalises the path like `Realpath`, then opens the
     /// directory (`O_PATH`).
-    WdOpen { path: At, base: Option<CString> },
+    WdOpen {
+        path: At,
+        base: Option<CString>,
+    },
     /// Closes a working directory's descriptor (if any) when its object dies.
-    WdClose { fd: Option<OwnedFd> },
+    WdClose {
+        fd: Option<OwnedFd>,
+    },
 }
 
 /// The third argument of `aio_fcntl` / `aio_ioctl`: a plain integer, or
@@ -175,7 +305,10 @@ pub enum Output {
     /// A path (readlink, realpath).
     Bytes(Vec<u8>),
     /// A working directory: its descriptor and canonical path.
-    Wd { fd: OwnedFd, path: Vec<u8> },
+    Wd {
+        fd: OwnedFd,
+        path: Vec<u8>,
+    },
 }
 
 impl Output {

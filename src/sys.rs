@@ -301,7 +301,13 @@ fn populate_supported() -> bool {
 }
 
 /// The fallback of `touch_pages`: one volatile access per page.
-fn touch_by_hand(mem: &ForeignBuf, mut at: usize, page: usize, modify: bool, stop: impl Fn() -> bool) -> Result<(), Errno> {
+fn touch_by_hand(
+    mem: &ForeignBuf,
+    mut at: usize,
+    page: usize,
+    modify: bool,
+    stop: impl Fn() -> bool,
+) -> Result<(), Errno> {
     while at < mem.len {
         // SAFETY: `mem` covers whole pages of a pinned scalar's memory (its
         // string rounded out to page boundaries, which are mapped as a
@@ -365,13 +371,15 @@ pub fn utimens(dir: RawFd, path: Option<&CStr>, fd: RawFd, times: Option<&[libc:
     let times = times.map_or(std::ptr::null(), |t| t.as_ptr());
     // SAFETY: `path` (if any) is NUL-terminated and `times` is null or
     // points to two timespecs, both alive across the call.
-    check(unsafe {
-        match path {
-            Some(path) => libc::utimensat(dir, path.as_ptr(), times, 0),
-            None => libc::futimens(fd, times),
+    check(
+        unsafe {
+            match path {
+                Some(path) => libc::utimensat(dir, path.as_ptr(), times, 0),
+                None => libc::futimens(fd, times),
+            }
         }
-    }
-    .into())
+        .into(),
+    )
 }
 
 pub fn fchownat(dir: RawFd, path: &CStr, uid: u32, gid: u32) -> Result<i64, Errno> {
@@ -425,7 +433,8 @@ pub fn renameat2(from_dir: RawFd, from: &CStr, to_dir: RawFd, to: &CStr, flags: 
 pub fn readlinkat(dir: RawFd, path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`;
     // `path` is NUL-terminated and alive across the call.
-    check(unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) } as i64).map(|n| n as usize)
+    check(unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) } as i64)
+        .map(|n| n as usize)
 }
 
 /// The process's current working directory (at most `max` bytes).

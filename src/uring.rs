@@ -72,7 +72,8 @@ impl Ring {
     /// one, so that its descriptor does not come and go with the threads).
     /// Its mappings are not inherited by a forked child.
     pub fn new() -> Result<Ring, Errno> {
-        let ring = IoUring::builder().dontfork().build(ENTRIES).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let ring =
+            IoUring::builder().dontfork().build(ENTRIES).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
         Ok(Ring { ring })
     }
 
@@ -128,8 +129,12 @@ impl Ring {
 fn prepare(slot: &mut Slot) -> squeue::Entry {
     const EMPTY: &CStr = c"";
     match slot.op {
-        Op::Read { fd, offset, buf } => opcode::Read::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build(),
-        Op::Write { fd, offset, buf } => opcode::Write::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build(),
+        Op::Read { fd, offset, buf } => {
+            opcode::Read::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build()
+        }
+        Op::Write { fd, offset, buf } => {
+            opcode::Write::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build()
+        }
         Op::Open { path, flags, mode } => opcode::OpenAt::new(types::Fd(path.dir), path.path.as_ptr())
             .flags(flags | libc::O_CLOEXEC)
             .mode(*mode)
@@ -200,4 +205,3 @@ fn stat_of(stx: &libc::statx) -> libc::stat {
     st.st_ctime_nsec = stx.stx_ctime.tv_nsec.into();
     st
 }
-

@@ -108,7 +108,8 @@ pub unsafe extern "C" fn aiors_submit_ctl(
     buf: *mut c_char,
     buf_len: usize,
 ) -> *mut AiorsReq {
-    let arg = if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
+    let arg =
+        if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
     let op = if ioctl != 0 { Op::Ioctl { fd, request, arg } } else { Op::Fcntl { fd, cmd: request as c_int, arg } };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, token, pri, Ok(op)) }
@@ -213,7 +214,13 @@ pub unsafe extern "C" fn aiors_result_data(pool: *mut Pool, data: *mut *const c_
 /// # Safety
 /// `err` must be null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn aiors_sendfile(out_fd: c_int, in_fd: c_int, offset: i64, count: usize, err: *mut c_int) -> i64 {
+pub unsafe extern "C" fn aiors_sendfile(
+    out_fd: c_int,
+    in_fd: c_int,
+    offset: i64,
+    count: usize,
+    err: *mut c_int,
+) -> i64 {
     let result = guard(Err(Errno(libc::EIO)), || crate::ops::files::sendfile(out_fd, in_fd, offset, count));
     match result {
         Ok(n) => n,

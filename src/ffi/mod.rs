@@ -201,12 +201,12 @@ pool_getter!(aiors_nready, usize, 0, |pool| pool.nready());
 pool_getter!(aiors_npending, usize, 0, |pool| pool.npending());
 pool_getter!(aiors_nthreads, usize, 0, |pool| pool.nthreads());
 pool_getter!(
-    /// The engine chosen when the pool was made: a static "threads" or
-    /// "uring".
-    aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
-        crate::engine::Engine::Threads => c"threads".as_ptr(),
-        crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
-    });
+/// The engine chosen when the pool was made: a static "threads" or
+/// "uring".
+aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
+    crate::engine::Engine::Threads => c"threads".as_ptr(),
+    crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
+});
 pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
     aiors_poll_begin, (), (), |pool| pool.poll_begin());
@@ -235,9 +235,8 @@ pool_setter!(aiors_set_max_parallel, u32, |pool, n| pool.set_max_parallel(n as u
 pool_setter!(aiors_set_max_idle, u32, |pool, n| pool.set_max_idle(n as usize));
 pool_setter!(aiors_set_idle_timeout, u32, |pool, secs| pool.set_idle_timeout(Duration::from_secs(secs.into())));
 pool_setter!(aiors_set_max_poll_reqs, u32, |pool, n| pool.set_max_poll_reqs(n as usize));
-pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool.set_max_poll_time(
-    (secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
-));
+pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool
+    .set_max_poll_time((secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))));
 
 /// Fills `*event` with the next thing to do.  Returns 1 if it did, 0 when
 /// no result waits, -1 when the max_poll_reqs/time budget is used up.

@@ -104,7 +104,13 @@ fn scan_open(fd: i32, req: &Request) -> Result<Listing, Errno> {
     Ok(listing)
 }
 
-fn classify_unknown(fd: i32, listing: &mut Listing, before: &libc::stat, started: i64, req: &Request) -> Result<(), Errno> {
+fn classify_unknown(
+    fd: i32,
+    listing: &mut Listing,
+    before: &libc::stat,
+    started: i64,
+    req: &Request,
+) -> Result<(), Errno> {
     if listing.flags & FOUND_UNKNOWN == 0 {
         return Ok(());
     }
@@ -181,7 +187,13 @@ impl Listing {
             DT_UNKNOWN => unknown_score(name),
             _ => 7,
         };
-        self.entries.push(Entry { name_offset: self.names.len() as u32, name_len: name.len() as u32, inode, kind, score });
+        self.entries.push(Entry {
+            name_offset: self.names.len() as u32,
+            name_len: name.len() as u32,
+            inode,
+            kind,
+            score,
+        });
         self.names.extend_from_slice(name);
     }
 }
@@ -238,7 +250,8 @@ mod tests {
 
     /// A directory `a`, `b` (dirs) and `f` (file) in a fresh temp dir.
     fn tree() -> (std::path::PathBuf, At) {
-        let dir = std::env::temp_dir().join(format!("aiors-scan-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let dir =
+            std::env::temp_dir().join(format!("aiors-scan-{}-{:?}", std::process::id(), std::thread::current().id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("a")).unwrap();
         std::fs::create_dir_all(dir.join("b")).unwrap();

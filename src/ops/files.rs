@@ -36,7 +36,10 @@ pub fn sendfile(out_fd: RawFd, in_fd: RawFd, mut offset: i64, count: usize) -> R
 
 /// The errors after which IO::AIO emulates sendfile.
 fn needs_emulation(errno: i32) -> bool {
-    matches!(errno, libc::ENOSYS | libc::EINVAL | libc::ENOTSOCK | libc::EOPNOTSUPP | libc::EAFNOSUPPORT | libc::EPROTOTYPE)
+    matches!(
+        errno,
+        libc::ENOSYS | libc::EINVAL | libc::ENOTSOCK | libc::EOPNOTSUPP | libc::EAFNOSUPPORT | libc::EPROTOTYPE
+    )
 }
 
 /// The sendfile emulation: pread from `in_fd`, write to `out_fd`.

@@ -29,7 +29,9 @@ pub(crate) fn execute(op: Op, ctx: &Context) -> Outcome {
             sys::sync();
             Ok(Output::Int(0))
         }
-        Op::Open { path, flags, mode } => sys::open_at(path.dir, &path.path, flags, mode).map(|fd| Output::Fd(sys::own_fd(fd))),
+        Op::Open { path, flags, mode } => {
+            sys::open_at(path.dir, &path.path, flags, mode).map(|fd| Output::Fd(sys::own_fd(fd)))
+        }
         // A descriptor that is not open fails as close(2) would: dup2 would
         // create it, and nobody would ever close it.
         Op::Close { fd } => int(sys::fcntl(fd, libc::F_GETFD, 0).and_then(|_| sys::dup2(ctx.dead_fd, fd)).map(|_| 0)),

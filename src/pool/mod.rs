@@ -24,7 +24,6 @@ use crate::uring::{self, Ring};
 
 mod worker;
 
-
 /// How long a worker that ran out of work keeps looking for more (yielding
 /// the CPU in between) before it sleeps.  Waking a sleeping thread on
 /// another CPU costs far more (about 100 µs on small VMs) than this, and

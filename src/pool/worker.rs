@@ -83,18 +83,15 @@ impl Shared {
             work.sleeping += 1;
             let sentry = work.busy > 0;
             let idle_exit = work.sleeping > work.limits.max_idle;
-            let timeout = if sentry {
-                Some(SENTRY)
-            } else {
-                idle_exit.then_some(work.limits.idle_timeout)
-            };
+            let timeout = if sentry { Some(SENTRY) } else { idle_exit.then_some(work.limits.idle_timeout) };
             let timed_out = match timeout {
                 None => {
                     work = self.work_ready.wait(work).unwrap_or_else(|e| e.into_inner());
                     false
                 }
                 Some(timeout) => {
-                    let (guard, result) = self.work_ready.wait_timeout(work, timeout).unwrap_or_else(|e| e.into_inner());
+                    let (guard, result) =
+                        self.work_ready.wait_timeout(work, timeout).unwrap_or_else(|e| e.into_inner());
                     work = guard;
                     result.timed_out()
                 }
