@@ -134,10 +134,8 @@ pub unsafe extern "C" fn aiors_submit_slurp(
     buf: *mut c_char,
 ) -> *mut AiorsReq {
     let buf = (!buf.is_null()).then(|| ForeignBuf { ptr: buf.cast(), len });
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Slurp { path, offset, len, buf });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Slurp { path, offset, len, buf }) }
 }
 
 /// Memory requests: `AIORS_MEM_*` on `len` bytes at `mem`.

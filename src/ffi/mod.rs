@@ -126,6 +126,26 @@ unsafe fn submit(pool: *mut Pool, token: Token, pri: c_int, op: Result<Op, Errno
     })
 }
 
+/// Submits the operation `make` builds from a path argument (or a request
+/// failing as `path_at` says).
+///
+/// # Safety
+/// `pool` as for `pool_ref`; `path` must point to `path_len` bytes.
+unsafe fn submit_at(
+    pool: *mut Pool,
+    token: Token,
+    pri: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    make: impl FnOnce(At) -> Op,
+) -> *mut AiorsReq {
+    // SAFETY: the caller guarantees `path_len` bytes at `path`.
+    let op = unsafe { path_at(dir, path, path_len) }.map(make);
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, token, pri, op) }
+}
+
 /// Creates a pool; on failure returns null and stores errno in `*err`.
 ///
 /// # Safety

@@ -109,10 +109,8 @@ pub unsafe extern "C" fn aiors_submit_mknod(
     mode: u32,
     dev: u64,
 ) -> *mut AiorsReq {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Mknod { path, mode, dev });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Mknod { path, mode, dev }) }
 }
 
 /// Requests on two paths: `AIORS_PATH2_*`.

@@ -101,10 +101,8 @@ pub unsafe extern "C" fn aiors_submit_open(
     flags: c_int,
     mode: u32,
 ) -> *mut AiorsReq {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Open { path, flags, mode });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Open { path, flags, mode }) }
 }
 
 /// `aio_readdir` / `aio_readdirx` with IO::AIO's READDIR_* flags.
@@ -121,10 +119,8 @@ pub unsafe extern "C" fn aiors_submit_readdir(
     path_len: usize,
     flags: u32,
 ) -> *mut AiorsReq {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Readdir { path, flags });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Readdir { path, flags }) }
 }
 
 /// `aio_scandir`'s directory scan: a listing whose directories come first
@@ -141,10 +137,8 @@ pub unsafe extern "C" fn aiors_submit_scandir(
     path: *const c_char,
     path_len: usize,
 ) -> *mut AiorsReq {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(|path| Op::Scandir { path });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Scandir { path }) }
 }
 
 /// `aio_stat`/`aio_lstat` of a path (`path` non-null) or of `fd`.
