@@ -1867,6 +1867,17 @@ scalar, may only be modified in place.
 times, mode and owner) of the source with C<aio_stat>; the original calls
 C<stat> in the main thread, where it can block on a slow filesystem.
 
+=item * In void context C<aio_scandir> submits only the scan, without the
+group that nobody could reach, so C<IO::AIO::nreqs> counts one request
+for it instead of several.
+
+=item * The default limit on worker threads is 4 (the original's is 8): on
+small machines fewer threads measured faster, and C<min_parallel> raises
+the limit as before.
+
+=item * C<IO::AIO::max_poll_time> takes any positive number of seconds; the
+original rounds values below about a millisecond down to 0 (no limit).
+
 =back
 
 =head1 SEE ALSO
