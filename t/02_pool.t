@@ -18,9 +18,8 @@ sub readable {
 }
 
 subtest "completion order follows aioreq_pri under saturation" => sub {
-   max_parallel 1;
    my @order;
-   IO::AIO::aio_busy 0.1, sub { push @order, "busy" };
+   saturate (0.1, sub { push @order, "busy" });
    for my $pri (-4, 0, 4, -1, 2, 4) {
       aioreq_pri $pri;
       aio_nop sub { push @order, $pri };
@@ -42,9 +41,8 @@ subtest "aioreq_pri and aioreq_nice clamp" => sub {
 };
 
 subtest "cancelled requests never run and never call back" => sub {
-   max_parallel 1;
    my $dir = File::Temp::tempdir (CLEANUP => 1);
-   my $busy = IO::AIO::aio_busy 0.1;
+   my $busy = saturate (0.1);
    my $called = 0;
    my $req = aio_mkdir "$dir/never", 0700, sub { $called++ };
    isa_ok $req, "IO::AIO::REQ";

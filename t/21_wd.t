@@ -277,8 +277,7 @@ my $wd;
    # with one worker busy, the close request (highest priority) would run
    # before the queued stat if the stat did not keep the wd alive
    $w = (run_req (\&aio_wd, "$tmp/sub"))[0][0];
-   IO::AIO::max_parallel (1);
-   IO::AIO::aio_busy (0.2);
+   saturate (0.2);
    my ($status, $size);
    aio_stat [$w, "file"], sub { ($status, $size) = ($_[0], -s _) };
    undef $w;

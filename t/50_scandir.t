@@ -136,9 +136,8 @@ for (["$tmp/nope", "ENOENT"], ["$root/f1", "ENOTDIR"], ["$root/lfile", "ENOTDIR"
 
 {
    # one thread, kept busy: the queued requests then run by priority
-   IO::AIO::max_parallel 1;
    my @order;
-   IO::AIO::aio_busy 0.2;
+   saturate (0.2);
    aioreq_pri 2; aio_nop sub { push @order, "nop2" };
    aioreq_pri 3; aio_scandir $root, 0, sub { push @order, "scandir3" };
    my $after = aioreq_pri;

@@ -11,6 +11,9 @@ package AIOTest;
 #                       blib/, then import it into the caller (with the given
 #                       import list, or the default exports)
 # drain ([$timeout])    handle events until no requests are outstanding
+# saturate ($secs[, $cb])
+#                       one worker, busy for $secs with a request it has
+#                       already taken: what is queued next runs by priority
 # original_perl ()      path of the perl used to run the original IO::AIO
 # original_version ()   $IO::AIO::VERSION of the original, undef if missing
 # run_original ($code)  run $code in that perl with the original IO::AIO
@@ -60,7 +63,7 @@ use File::Temp ();
 use POSIX ();
 
 our @ISA    = ('Exporter');
-our @EXPORT = qw(use_ours drain run_original run_ours original_version original_perl
+our @EXPORT = qw(use_ours drain saturate run_original run_ours original_version original_perl
                  skip_unless_original run_both run_here run_here_and_original run_req run_group
                  run_group_once cancel_at_once);
 our @EXPORT_OK = qw(spew slurp);   # several tests have their own
@@ -121,6 +124,23 @@ sub drain {
 
       IO::AIO::poll_cb ();
    }
+}
+
+# Makes request order deterministic: one worker thread, busy for $seconds
+# with an aio_busy request that it has already taken, so that requests
+# queued next wait and then run by priority.  Returns that request.
+sub saturate {
+   my ($seconds, $cb) = @_;
+
+   IO::AIO::max_parallel (1);
+   my $busy = IO::AIO::aio_busy ($seconds, $cb);
+   my $deadline = time + 30;
+   select undef, undef, undef, 0.001
+      while IO::AIO::nready () && time < $deadline;
+   die "AIOTest::saturate: the worker did not take the busy request\n"
+      if IO::AIO::nready ();
+
+   $busy
 }
 
 sub original_perl {
