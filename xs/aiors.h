@@ -69,8 +69,18 @@ void aiors_wait       (aiors_pool *pool);
 
 const struct stat *aiors_result_stat (aiors_pool *pool);
 int    aiors_result_take_fd   (aiors_pool *pool);
-size_t aiors_result_dir_count (aiors_pool *pool, uint32_t *flags);
-int    aiors_result_dir_entry (aiors_pool *pool, size_t index, const char **name, size_t *name_len, uint64_t *inode, int *type);
+/* a directory entry, read in place (src/ops/dir.rs: Entry) */
+typedef struct {
+  uint32_t name_offset;  /* into the names buffer */
+  uint32_t name_len;
+  uint64_t inode;
+  uint8_t  type;         /* DT_* */
+  uint8_t  engine_private;
+} aiors_dirent;
+
+_Static_assert (sizeof (aiors_dirent) == 24, "aiors_dirent matches src/ops/dir.rs");
+
+size_t aiors_result_dir (aiors_pool *pool, const aiors_dirent **entries, const char **names, uint32_t *flags);
 
 void aiors_req_free        (aiors_req *req);
 void aiors_req_cancel      (const aiors_req *req);

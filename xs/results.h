@@ -30,29 +30,26 @@ new_fh (pTHX_ int fd, int access)
 static SV *
 dir_listing (pTHX_ int with_types)
 {
-  uint32_t flags;
-  size_t count = aiors_result_dir_count (pool, &flags), i;
+  const aiors_dirent *entries;
+  const char *names;
+  size_t count = aiors_result_dir (pool, &entries, &names, NULL), i;
   AV *av = newAV ();
 
   av_extend (av, count);
 
   for (i = 0; i < count; ++i)
     {
-      const char *name;
-      size_t name_len;
-      uint64_t inode;
-      int type;
-      SV *namesv;
-
-      aiors_result_dir_entry (pool, i, &name, &name_len, &inode, &type);
-      namesv = newSVpvn (name, name_len);
+      const aiors_dirent *e = entries + i;
+      SV *namesv = newSVpvn (names + e->name_offset, e->name_len);
 
       if (with_types)
         {
           AV *entry = newAV ();
+
+          av_extend (entry, 2);
           av_push (entry, namesv);
-          av_push (entry, newSViv (type));
-          av_push (entry, newSVuv (inode));
+          av_push (entry, newSViv (e->type));
+          av_push (entry, newSVuv (e->inode));
           namesv = newRV_noinc ((SV *)entry);
         }
 
@@ -67,7 +64,9 @@ dir_listing (pTHX_ int with_types)
 static void
 split_listing (pTHX_ SV **dirs, SV **nondirs)
 {
-  size_t count = aiors_result_dir_count (pool, NULL), i;
+  const aiors_dirent *entries;
+  const char *names;
+  size_t count = aiors_result_dir (pool, &entries, &names, NULL), i;
   AV *dir_av = newAV (), *other_av = newAV ();
   AV *av = dir_av;
 
@@ -76,20 +75,15 @@ split_listing (pTHX_ SV **dirs, SV **nondirs)
 
   for (i = 0; i < count; ++i)
     {
-      const char *name;
-      size_t name_len;
-      uint64_t inode;
-      int type;
+      const aiors_dirent *e = entries + i;
 
-      aiors_result_dir_entry (pool, i, &name, &name_len, &inode, &type);
-
-      if (type != DT_DIR && av == dir_av)
+      if (e->type != DT_DIR && av == dir_av)
         {
           av = other_av;
           av_extend (other_av, count - i);
         }
 
-      av_push (av, newSVpvn (name, name_len));
+      av_push (av, newSVpvn (names + e->name_offset, e->name_len));
     }
 
   *dirs = sv_2mortal (newRV_noinc ((SV *)dir_av));
@@ -185,7 +179,7 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
         {
           uint32_t flags = req->readdir_flags | READDIR_DENTS;
 
-          aiors_result_dir_count (pool, &flags);
+          aiors_result_dir (pool, NULL, NULL, &flags);
           XPUSHs (ev->errno_ ? &PL_sv_undef : dir_listing (aTHX_ req->readdir_flags & READDIR_DENTS));
 
           if (req->kind == RESULT_DIRENTS)

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::group::{self, AddError};
-use crate::ops::dir::Listing;
+use crate::ops::dir::{Entry, Listing};
 use crate::pool::{Event, PollEnd, Pool};
 use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Target, Token};
 
@@ -326,52 +326,36 @@ fn current_listing(pool: &Pool) -> Option<&Listing> {
     }
 }
 
-/// Number of entries of the last done readdir (0 if none) and, through
-/// `flags`, its result flags.
+/// The entries of the last done readdir or scan (0 if none): `*entries`
+/// points to the entries (`aiors_dirent`), `*names` to the names they index
+/// (not NUL-terminated), `*flags` receives the result flags.  Everything
+/// stays valid until the next poll.
 ///
 /// # Safety
-/// `pool` must be live; `flags` null or writable.
+/// `pool` must be live; each out pointer null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn aiors_result_dir_count(pool: *mut Pool, flags: *mut u32) -> usize {
+pub unsafe extern "C" fn aiors_result_dir(
+    pool: *mut Pool,
+    entries: *mut *const Entry,
+    names: *mut *const c_char,
+    flags: *mut u32,
+) -> usize {
     guard(0, || {
         // SAFETY: forwarded from the caller.
         let Some(listing) = unsafe { pool_ref(pool) }.and_then(|p| current_listing(p)) else { return 0 };
-        // SAFETY: the caller passes null or writable memory.
-        if let Some(flags) = unsafe { flags.as_mut() } {
-            *flags = listing.flags;
+        // SAFETY: the caller passes null or writable out pointers.
+        unsafe {
+            if let Some(entries) = entries.as_mut() {
+                *entries = listing.entries.as_ptr();
+            }
+            if let Some(names) = names.as_mut() {
+                *names = listing.names.as_ptr().cast();
+            }
+            if let Some(flags) = flags.as_mut() {
+                *flags = listing.flags;
+            }
         }
         listing.entries.len()
-    })
-}
-
-/// Entry `index` of the last done readdir: its name (not NUL-terminated),
-/// inode and `DT_*` type.  Returns 0, or -1 if there is no such entry.
-///
-/// # Safety
-/// `pool` must be live; the out pointers writable.  The name stays valid
-/// until the next poll.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn aiors_result_dir_entry(
-    pool: *mut Pool,
-    index: usize,
-    name: *mut *const c_char,
-    name_len: *mut usize,
-    inode: *mut u64,
-    kind: *mut c_int,
-) -> c_int {
-    guard(-1, || {
-        // SAFETY: forwarded from the caller.
-        let Some(listing) = unsafe { pool_ref(pool) }.and_then(|p| current_listing(p)) else { return -1 };
-        let Some(entry) = listing.entries.get(index) else { return -1 };
-        let bytes = listing.name(entry);
-        // SAFETY: the caller passes writable out pointers.
-        unsafe {
-            *name = bytes.as_ptr().cast();
-            *name_len = bytes.len();
-            *inode = entry.inode;
-            *kind = entry.kind.into();
-        }
-        0
     })
 }
 

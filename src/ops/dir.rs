@@ -16,11 +16,16 @@ pub const FOUND_UNKNOWN: u32 = 0x80;
 pub const DT_UNKNOWN: u8 = 0;
 pub const DT_DIR: u8 = 4;
 
+/// One directory entry; `#[repr(C)]` because the glue reads the entries
+/// in place (`aiors_dirent` in `xs/aiors.h`).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub struct Entry {
+    /// Where the name starts in `Listing::names`.
     pub name_offset: u32,
     pub name_len: u32,
     pub inode: u64,
+    /// A `DT_*` value.
     pub kind: u8,
     /// Lower sorts first: 0 for known directories, 1..6 for unknown types by
     /// how likely the name is a directory, 7 otherwise.
@@ -233,6 +238,22 @@ mod tests {
 
     fn entry(listing: &mut Listing, name: &str, inode: u64, kind: u8) {
         listing.push(name.as_bytes(), inode, kind);
+    }
+
+    /// The glue reads entries in place as `aiors_dirent` (xs/aiors.h).
+    #[test]
+    fn entry_layout_matches_the_c_header() {
+        use std::mem::{offset_of, size_of};
+        assert_eq!(size_of::<Entry>(), 24);
+        assert_eq!(
+            [
+                offset_of!(Entry, name_offset),
+                offset_of!(Entry, name_len),
+                offset_of!(Entry, inode),
+                offset_of!(Entry, kind)
+            ],
+            [0, 4, 8, 16]
+        );
     }
 
     #[test]
