@@ -6,6 +6,16 @@
 //! callback.  The readiness descriptor is signalled and drained under
 //! `results`, so it is readable exactly while results wait (two short,
 //! non-blocking syscalls, once per empty ↔ non-empty transition).
+//!
+//! Wake-ups (each costs a futex call and often a context switch, so a
+//! flood of small requests must not cause one per request): a worker that
+//! runs out of work spins briefly (`SPIN`) before it sleeps, and takes up
+//! to `MAX_BATCH` requests per lock.  Submitting wakes a sleeper only for
+//! requests that no awake worker will take: not for one a spinner or an
+//! already woken sleeper will find, and not while busy workers complete
+//! requests quickly (`QUICK`).  If a busy worker then stalls on a long
+//! request, a sleeper on sentry duty (waking every `SENTRY`) takes over.
+//! Threads start on demand (`worker::maybe_start_thread`).
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
