@@ -21,7 +21,9 @@ use crate::request::Request;
 #[derive(Debug, Default)]
 pub(crate) struct Links {
     /// The group this request belongs to and its slot in that group.
-    parent: Option<(Arc<Request>, usize)>,
+    /// Boxed: most requests belong to no group, and every byte of a
+    /// request counts when a million of them are queued.
+    parent: Option<Box<(Arc<Request>, usize)>>,
     group: Option<Box<GroupState>>,
 }
 
@@ -69,7 +71,7 @@ fn with_group<R>(req: &Request, f: impl FnOnce(&mut GroupState) -> R) -> Option<
 
 fn parent_of(req: &Request) -> Option<Arc<Request>> {
     let links = req.links.lock().unwrap_or_else(|e| e.into_inner());
-    links.parent.as_ref().map(|(group, _)| Arc::clone(group))
+    links.parent.as_ref().map(|parent| Arc::clone(&parent.0))
 }
 
 pub fn is_group(req: &Request) -> bool {
@@ -92,7 +94,8 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
     }
     {
         let links = member.links.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((current, _)) = &links.parent {
+        if let Some(parent) = &links.parent {
+            let current = &parent.0;
             if !Arc::ptr_eq(current, group) {
                 return Err(AddError::InAnotherGroup);
             }
@@ -117,7 +120,7 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
         }
     })
     .ok_or(AddError::NotAGroup)?;
-    member.links.lock().unwrap_or_else(|e| e.into_inner()).parent = Some((Arc::clone(group), slot));
+    member.links.lock().unwrap_or_else(|e| e.into_inner()).parent = Some(Box::new((Arc::clone(group), slot)));
     member.in_group.store(true, Ordering::Relaxed);
     Ok(())
 }
@@ -127,7 +130,7 @@ pub(crate) fn detach(member: &Request) -> Option<Arc<Request>> {
     if !member.in_group.swap(false, Ordering::Relaxed) {
         return None;
     }
-    let (group, slot) = member.links.lock().unwrap_or_else(|e| e.into_inner()).parent.take()?;
+    let (group, slot) = *member.links.lock().unwrap_or_else(|e| e.into_inner()).parent.take()?;
     with_group(&group, |state| {
         state.members[slot] = None;
         state.free_slots.push(slot);
