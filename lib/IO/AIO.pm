@@ -1724,9 +1724,16 @@ first.  Results wait in a second priority queue until C<poll_cb> takes them
 in batches, with one lock per batch.  The descriptor is an eventfd (a pipe
 where eventfd is missing), written only when the result queue turns
 non-empty and drained when it turns empty.  A worker that runs out of work
-looks for more for about 50 microseconds before it sleeps, which saves a
-thread wake-up when requests come one at a time.  Panics inside the engine
-fail the request (C<EIO>) instead of the process.
+looks for more for about 50 microseconds (yielding the CPU meanwhile)
+before it sleeps, which saves a thread wake-up when requests come one at a
+time; a worker takes up to 16 queued requests per lock.  Submitting wakes a
+sleeping worker only for requests that no awake worker will soon take, and
+while workers are busy one sleeper checks the queue every millisecond, so
+a request never waits behind a long-running one while a thread is free.
+Threads start on demand, up to the limit (default 4).  After a burst of
+more than 16384 outstanding requests has drained, the queues' memory is
+given back to the system.  Panics inside the engine fail the request
+(C<EIO>) instead of the process.
 
 =head2 Engines: threads and io_uring
 
