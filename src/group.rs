@@ -267,6 +267,10 @@ mod tests {
         add(&outer, &member).unwrap();
         assert_eq!(add(&inner, &member), Err(AddError::InAnotherGroup));
         assert_eq!(add(&member, &plain()), Err(AddError::NotAGroup));
+        // Members hold their group and groups their members until the
+        // members are done: finish them, as polling would.
+        detach(&member);
+        detach(&inner);
     }
 
     #[test]
@@ -276,7 +280,8 @@ mod tests {
         assert!(!feed_begin(&grp), "no feeder yet");
         set_feeder(&grp, true);
         assert!(feed_begin(&grp));
-        add(&grp, &plain()).unwrap();
+        let member = plain();
+        add(&grp, &member).unwrap();
         assert!(feed_end(&grp));
         assert!(feed_begin(&grp));
         assert!(!feed_end(&grp), "nothing added: feeder dropped");
@@ -284,6 +289,7 @@ mod tests {
         set_feeder(&grp, true);
         cancel(&grp);
         assert!(!feed_begin(&grp));
+        detach(&member);
     }
 
     #[test]
@@ -294,5 +300,7 @@ mod tests {
         cancel_members(&outer);
         assert!(!outer.is_cancelled());
         assert!(inner.is_cancelled() && leaf.is_cancelled());
+        detach(&leaf);
+        detach(&inner);
     }
 }
