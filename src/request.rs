@@ -78,6 +78,16 @@ pub struct ForeignBuf {
 // only the one worker executing the request accesses it meanwhile.
 unsafe impl Send for ForeignBuf {}
 
+/// What `Op::Slurp` reads: `len` bytes at `offset` (negative: from the
+/// end) into `buf`, or into a new buffer of the file's (remaining) size
+/// when `buf` is None.
+#[derive(Debug)]
+pub struct SlurpRead {
+    pub offset: i64,
+    pub len: usize,
+    pub buf: Option<ForeignBuf>,
+}
+
 /// Every operation IO::AIO can run.  An exhaustive `match` in `ops` keeps
 /// each one executable.
 #[derive(Debug)]
@@ -195,9 +205,7 @@ pub enum Op {
     /// from the end.
     Slurp {
         path: At,
-        offset: i64,
-        len: usize,
-        buf: Option<ForeignBuf>,
+        read: Box<SlurpRead>,
     },
     Msync {
         mem: ForeignBuf,
@@ -218,10 +226,11 @@ pub enum Op {
     Statvfs {
         target: Target,
     },
-    /// `None` sets both times to now.
+    /// `None` sets both times to now.  (Large or rare parts of operations
+    /// are boxed, so that every queued request stays small.)
     Utime {
         target: Target,
-        times: Option<[libc::timespec; 2]>,
+        times: Option<Box<[libc::timespec; 2]>>,
     },
     /// `u32::MAX` (i.e. -1) leaves an id unchanged.
     Chown {
@@ -244,7 +253,7 @@ pub enum Op {
     },
     Link {
         from: At,
-        to: At,
+        to: Box<At>,
     },
     /// `target` is stored in the link verbatim.
     Symlink {
@@ -253,7 +262,7 @@ pub enum Op {
     },
     Rename {
         from: At,
-        to: At,
+        to: Box<At>,
         flags: u32,
     },
     Readlink {

@@ -134,8 +134,9 @@ pub unsafe extern "C" fn aiors_submit_slurp(
     buf: *mut c_char,
 ) -> *mut AiorsReq {
     let buf = (!buf.is_null()).then(|| ForeignBuf { ptr: buf.cast(), len });
+    let read = Box::new(SlurpRead { offset, len, buf });
     // SAFETY: forwarded from the caller.
-    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Slurp { path, offset, len, buf }) }
+    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Slurp { path, read }) }
 }
 
 /// Memory requests: `AIORS_MEM_*` on `len` bytes at `mem`.

@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::group::{self, AddError};
 use crate::ops::dir::{Entry, Listing};
 use crate::pool::{Event, PollEnd, Pool};
-use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Target, Token};
+use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, SlurpRead, Target, Token};
 
 mod files;
 mod paths;

@@ -87,7 +87,7 @@ pub unsafe extern "C" fn aiors_submit_utime(
     atime: f64,
     mtime: f64,
 ) -> *mut AiorsReq {
-    let times = crate::ops::paths::utime_times(atime, mtime);
+    let times = crate::ops::paths::utime_times(atime, mtime).map(Box::new);
     // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
     let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times });
     // SAFETY: forwarded from the caller.
@@ -138,9 +138,9 @@ pub unsafe extern "C" fn aiors_submit_path2(
     let op = from.and_then(|from| {
         let to = to?;
         match which {
-            AIORS_PATH2_LINK => Ok(Op::Link { from, to }),
+            AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
             AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
-            AIORS_PATH2_RENAME => Ok(Op::Rename { from, to, flags }),
+            AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
             _ => Err(Errno(libc::EINVAL)),
         }
     });
