@@ -53,22 +53,24 @@ typedef struct aio_req {
   SV *wd[2];           /* keep the working directories (objects' bodies) alive */
   SV *buffer;          /* aio_read/aio_write data scalar, pinned */
   STRLEN buffer_offset;
-  enum result_kind kind;
-  U32 readdir_flags;   /* for RESULT_DIRENTS: also pass entry types */
-  int open_flags;      /* O_ACCMODE part, for the filehandle's mode */
-  bool unpin_readonly; /* we set SvREADONLY on the buffer: undo it */
-  bool buffer_mapped;  /* the buffer is an IO::AIO::mmap scalar, counted busy */
-  bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
   /* aio_scandir's scan: its results become this group's result */
   struct aio_req *into_group;
   /* groups only */
   SV *feeder;
   AV *grp_result;
   int grp_errno;
-  bool grp_finished;
+  U32 readdir_flags;   /* for RESULT_DIRENTS: also pass entry types */
   /* re-entrancy: code of ours still uses the request (a feeder runs);
    * a request done meanwhile is freed when that code is finished */
   unsigned inuse;
+  /* small fields last and together: a million queued requests each pay
+   * for every byte of padding */
+  U8 kind;             /* enum result_kind */
+  U8 open_flags;       /* O_ACCMODE part, for the filehandle's mode */
+  bool unpin_readonly; /* we set SvREADONLY on the buffer: undo it */
+  bool buffer_mapped;  /* the buffer is an IO::AIO::mmap scalar, counted busy */
+  bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
+  bool grp_finished;
   bool done;
 } aio_req;
 
