@@ -48,9 +48,9 @@ typedef struct aio_req {
   aiors_req *core;
   SV *callback;        /* a CV, or NULL */
   HV *self;            /* body of the IO::AIO::REQ object, once asked for */
-  SV *fh;              /* keeps the filehandle alive while the request runs */
-  SV *fh2;             /* a second one (aio_sendfile's input) */
-  SV *wd[2];           /* keep the working directories (objects' bodies) alive */
+  /* filehandles and working directories (objects' bodies) that must live
+   * while the request runs; no request needs more than two (req_keep) */
+  SV *keep[2];
   SV *buffer;          /* aio_read/aio_write data scalar, pinned */
   STRLEN buffer_offset;
   /* aio_scandir's scan: its results become this group's result */
@@ -162,7 +162,7 @@ aio_open (SV8 *pathname, int flags, int mode, SV *callback = &PL_sv_undef)
 
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_FH, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->open_flags = flags & O_ACCMODE;
         req->core = aiors_submit_open (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags, mode);
         REQ_RETURN (req);
@@ -176,7 +176,7 @@ aio_close (SV *fh, SV *callback = &PL_sv_undef)
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_close (pool, (uintptr_t)req, pri, fd);
         REQ_RETURN (req);
 }
@@ -189,7 +189,7 @@ aio_seek (SV *fh, SV *offset, int whence, SV *callback = &PL_sv_undef)
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_seek (pool, (uintptr_t)req, pri, fd, SvIV (offset), whence);
         REQ_RETURN (req);
 }
@@ -209,7 +209,7 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ, &pri);
 
         pin_buffer (aTHX_ req, data, buffer_offset);
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = fail
           ? aiors_submit_fail (pool, (uintptr_t)req, pri, fail)
           : aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
@@ -244,7 +244,7 @@ aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
 
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_DIRENTS, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
 
         /* entries are always collected with their types (READDIR_DENTS),
          * but only handed out with them if the caller asked */
@@ -281,7 +281,7 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
             scan->into_group = grp;
           }
 
-        hold_path (scan, &p);
+        hold_path (aTHX_ scan, &p);
         scan->core = aiors_submit_scandir (pool, (uintptr_t)scan, pri, p.dir, p.ptr, p.len);
         check_core (aTHX_ scan);
         if (grp)
@@ -304,7 +304,7 @@ aio_mkdir (SV8 *pathname, int mode, SV *callback = &PL_sv_undef)
 
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_INT, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->core = aiors_submit_path (pool, (uintptr_t)req, pri, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode);
         REQ_RETURN (req);
 }
@@ -326,7 +326,7 @@ aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
           dot_to_base (&p);
 
         req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->core = ix
           ? aiors_submit_path (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, 0)
           : aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, 0);

@@ -203,10 +203,10 @@ dot_to_base (aio_path *p)
 /* Keeps the working directory of a path alive while the request runs (its
  * descriptor is in use until then). */
 static void
-hold_path (aio_req *req, const aio_path *p)
+hold_path (pTHX_ aio_req *req, const aio_path *p)
 {
   if (p->wd)
-    req->wd[req->wd[0] ? 1 : 0] = SvREFCNT_inc_NN (p->wd);
+    req_keep (aTHX_ req, SvREFCNT_inc_NN (p->wd));
 }
 
 /* The input descriptor of a filehandle given where a path could be. */
@@ -248,7 +248,7 @@ static void
 hold_target (pTHX_ aio_req *req, SV *fh_or_path, const aio_path *p)
 {
   if (!p->ptr)
-    req->fh = newSVsv (fh_or_path);
+    req_keep (aTHX_ req, newSVsv (fh_or_path));
 
-  hold_path (req, p);
+  hold_path (aTHX_ req, p);
 }

@@ -15,7 +15,7 @@ aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, ix, fd, 0, 0, 0);
         REQ_RETURN (req);
 }
@@ -28,7 +28,7 @@ aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_SYNC_FILE_RANGE, fd, offset, nbytes, flags);
         REQ_RETURN (req);
 }
@@ -41,7 +41,7 @@ aio_allocate (SV *fh, int mode, off_t offset, size_t len, SV *callback = &PL_sv_
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_FALLOCATE, fd, offset, len, mode);
         REQ_RETURN (req);
 }
@@ -54,7 +54,7 @@ aio_readahead (SV *fh, off_t offset, size_t length, SV *callback = &PL_sv_undef)
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_READAHEAD, fd, offset, length, 0);
         REQ_RETURN (req);
 }
@@ -68,8 +68,8 @@ aio_sendfile (SV *out_fh, SV *in_fh, off_t in_offset, size_t length, SV *callbac
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
 
-        req->fh = newSVsv (out_fh);
-        req->fh2 = newSVsv (in_fh);
+        req_keep (aTHX_ req, newSVsv (out_fh));
+        req_keep (aTHX_ req, newSVsv (in_fh));
         req->core = aiors_submit_sendfile (pool, (uintptr_t)req, pri, ofd, ifd, in_offset, length);
         REQ_RETURN (req);
 }
@@ -83,7 +83,7 @@ aio_fiemap (SV *fh, off_t start, SV *length, U32 flags, SV *count, SV *callback 
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_FIEMAP, &pri);
 
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_fiemap (pool, (uintptr_t)req, pri, fd, start, len, flags,
                                          SvOK (count) ? (int64_t)SvIV (count) : -1);
         REQ_RETURN (req);
@@ -126,7 +126,7 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         req = req_new (aTHX_ callback, RESULT_INT, &pri);
         if (buf)
           pin_buffer (aTHX_ req, arg, 0);
-        req->fh = newSVsv (fh);
+        req_keep (aTHX_ req, newSVsv (fh));
         req->core = aiors_submit_ctl (pool, (uintptr_t)req, pri, ix, fd, request,
                                       buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len);
         REQ_RETURN (req);
@@ -159,7 +159,7 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
 
         req = req_new (aTHX_ callback, RESULT_SLURP, &pri);
         pin_buffer (aTHX_ req, data, 0);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->slurp_inplace = !!buf;
         req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, offset, length, buf);
         REQ_RETURN (req);

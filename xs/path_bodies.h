@@ -30,8 +30,8 @@ submit_path2 (pTHX_ int which, SV *oldpath, SV *newpath, uint32_t flags, SV *cal
     dot_to_base (&from);
 
   req = req_new (aTHX_ callback, RESULT_INT, &pri);
-  hold_path (req, &from);
-  hold_path (req, &to);
+  hold_path (aTHX_ req, &from);
+  hold_path (aTHX_ req, &to);
   req->core = aiors_submit_path2 (pool, (uintptr_t)req, pri, which, from.dir, from.ptr, from.len,
                                   to.dir, to.ptr, to.len, flags);
   return req;

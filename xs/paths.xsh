@@ -67,7 +67,7 @@ aio_mknod (SV8 *pathname, int mode, UV dev, SV *callback = &PL_sv_undef)
 
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_INT, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->core = aiors_submit_mknod (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, (mode_t)mode, dev);
         REQ_RETURN (req);
 }
@@ -110,7 +110,7 @@ aio_wd (SV8 *pathname, SV *callback = &PL_sv_undef)
 
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, ix == AIORS_RESOLVE_WD ? RESULT_WD : RESULT_STRING, &pri);
-        hold_path (req, &p);
+        hold_path (aTHX_ req, &p);
         req->core = aiors_submit_resolve (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, p.base, p.base_len);
         REQ_RETURN (req);
 }

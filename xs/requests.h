@@ -39,6 +39,19 @@ req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
   return req;
 }
 
+/* Keeps `sv` (whose reference the request takes over) alive until the
+ * request is freed. */
+static void
+req_keep (pTHX_ aio_req *req, SV *sv)
+{
+  if (!req->keep[0])
+    req->keep[0] = sv;
+  else if (!req->keep[1])
+    req->keep[1] = sv;
+  else
+    croak ("IO::AIO: internal error: a request keeps more than two values alive");
+}
+
 static void
 req_free (pTHX_ aio_req *req)
 {
@@ -56,10 +69,8 @@ req_free (pTHX_ aio_req *req)
 
   aiors_req_free (req->core);
   SvREFCNT_dec (req->callback);
-  SvREFCNT_dec (req->fh);
-  SvREFCNT_dec (req->fh2);
-  SvREFCNT_dec (req->wd[0]);
-  SvREFCNT_dec (req->wd[1]);
+  SvREFCNT_dec (req->keep[0]);
+  SvREFCNT_dec (req->keep[1]);
   SvREFCNT_dec (req->buffer);
   SvREFCNT_dec (req->feeder);
   SvREFCNT_dec ((SV *)req->grp_result);
