@@ -143,6 +143,15 @@ DESTROY (SV *self)
         if (fd >= 0)
           wd->fd = AIORS_INVALID_WD; /* a second DESTROY must not close it again */
 
+        /* at program exit nobody polls any more: no request (and no
+         * thread started for it), just close */
+        if (PL_phase == PERL_PHASE_DESTRUCT)
+          {
+            if (fd >= 0)
+              close (fd);
+            XSRETURN_EMPTY;
+          }
+
         Newxz (req, 1, aio_req);
         req->kind = RESULT_NONE;
         req->core = aiors_submit_wd_close (pool, (uintptr_t)req, 4, fd);
