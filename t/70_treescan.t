@@ -56,6 +56,12 @@ is_deeply [sort split /\n/, $out], [sort map "$tmp/t/$_", qw(a/b/f3 a/b/c/f4)], 
 ($out) = treescan ("--stat", "--files", "$tmp/t/a/b");
 is_deeply [sort split /\n/, $out], [sort "6\t$tmp/t/a/b/f3", "8\t$tmp/t/a/b/c/f4"], "--stat prints sizes";
 
+($out) = treescan ("-sf", "--match=f3", "$tmp/t/a/b");
+is $out, "6\t$tmp/t/a/b/f3\n", "bundled short options and --option=value";
+
+($out, $status) = treescan ("--bogus", "$tmp/t");
+is $status, 2, "an unknown option is a usage error";
+
 ($out, $status) = treescan ("--sync", "$tmp/t/a");
 is $status, 0, "--sync succeeds";
 is scalar (() = $out =~ /\n/g), 6, "--sync lists every entry";
