@@ -855,8 +855,8 @@ The object holds a directory descriptor (C<O_PATH>), so it keeps reaching
 the same directory even if that is renamed; C<aio_realpath> of it (or of a
 path relative to it) uses the canonical path it was opened with.  The
 descriptor is closed by a request of the highest priority when the last
-reference goes away; requests using the object keep it alive until they
-are done.
+reference goes away (at program exit, directly); requests using the object
+keep it alive until they are done.
 
 =item IO::AIO::CWD
 
