@@ -176,8 +176,8 @@ pub unsafe extern "C" fn aiors_submit_mem(
 pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *const u64) -> isize {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
-        match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
-            Some(Ok(Output::Extents(list))) => {
+        match unsafe { current_output(pool) } {
+            Some(Output::Extents(list)) => {
                 // SAFETY: the caller passes a writable out pointer.
                 unsafe { *extents = list.as_ptr().cast() };
                 list.len() as isize
@@ -196,8 +196,8 @@ pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *co
 pub unsafe extern "C" fn aiors_result_data(pool: *mut Pool, data: *mut *const c_char) -> isize {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
-        match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
-            Some(Ok(Output::Data(bytes))) => {
+        match unsafe { current_output(pool) } {
+            Some(Output::Data(bytes)) => {
                 // SAFETY: the caller passes a writable out pointer.
                 unsafe { *data = bytes.as_ptr().cast() };
                 bytes.len() as isize

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::group::{self, AddError};
-use crate::ops::dir::{Entry, Listing};
+use crate::ops::dir::Entry;
 use crate::pool::{Event, PollEnd, Pool};
 use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, SlurpRead, Target, Token};
 
@@ -295,8 +295,8 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat {
     // SAFETY: forwarded from the caller.
-    guard(std::ptr::null(), || match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
-        Some(Ok(Output::Stat(stat))) => &**stat,
+    guard(std::ptr::null(), || match unsafe { current_output(pool) } {
+        Some(Output::Stat(stat)) => &**stat,
         _ => std::ptr::null(),
     })
 }
@@ -319,9 +319,14 @@ pub unsafe extern "C" fn aiors_result_take_fd(pool: *mut Pool) -> c_int {
     })
 }
 
-fn current_listing(pool: &Pool) -> Option<&Listing> {
-    match pool.current() {
-        Some(Ok(Output::Dir(listing))) => Some(listing),
+/// The successful result of the last done event, if any.
+///
+/// # Safety
+/// As for `pool_ref`; the result is valid until the next poll.
+unsafe fn current_output<'a>(pool: *mut Pool) -> Option<&'a Output> {
+    // SAFETY: forwarded from the caller.
+    match unsafe { pool_ref(pool) }?.current() {
+        Some(Ok(output)) => Some(output),
         _ => None,
     }
 }
@@ -342,7 +347,7 @@ pub unsafe extern "C" fn aiors_result_dir(
 ) -> usize {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let Some(listing) = unsafe { pool_ref(pool) }.and_then(|p| current_listing(p)) else { return 0 };
+        let Some(Output::Dir(listing)) = (unsafe { current_output(pool) }) else { return 0 };
         // SAFETY: the caller passes null or writable out pointers.
         unsafe {
             if let Some(entries) = entries.as_mut() {

@@ -204,8 +204,8 @@ pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, token: Token, pr
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::statvfs {
     // SAFETY: forwarded from the caller.
-    guard(std::ptr::null(), || match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
-        Some(Ok(Output::Statvfs(st))) => &**st,
+    guard(std::ptr::null(), || match unsafe { current_output(pool) } {
+        Some(Output::Statvfs(st)) => &**st,
         _ => std::ptr::null(),
     })
 }
@@ -220,8 +220,8 @@ pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::s
 pub unsafe extern "C" fn aiors_result_bytes(pool: *mut Pool, len: *mut usize) -> *const c_char {
     guard(std::ptr::null(), || {
         // SAFETY: forwarded from the caller.
-        let bytes = match unsafe { pool_ref(pool) }.and_then(|p| p.current()) {
-            Some(Ok(Output::Bytes(bytes) | Output::Wd { path: bytes, .. })) => bytes,
+        let bytes = match unsafe { current_output(pool) } {
+            Some(Output::Bytes(bytes) | Output::Wd { path: bytes, .. }) => bytes,
             _ => return std::ptr::null(),
         };
         // SAFETY: the caller passes writable memory.
