@@ -13,7 +13,7 @@
 //! Lock order: at most one request's `links` lock is held at a time.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use crate::request::Request;
 
@@ -30,10 +30,6 @@ pub(crate) struct Links {
 impl Links {
     pub fn for_group() -> Links {
         Links { parent: None, group: Some(Box::default()) }
-    }
-
-    pub fn is_group(&self) -> bool {
-        self.group.is_some()
     }
 }
 
@@ -64,13 +60,18 @@ pub enum AddError {
     Cycle,
 }
 
+/// The request's links, made on first use.
+fn lock_links(req: &Request) -> MutexGuard<'_, Links> {
+    req.links.get_or_init(Box::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn with_group<R>(req: &Request, f: impl FnOnce(&mut GroupState) -> R) -> Option<R> {
-    let mut links = req.links.lock().unwrap_or_else(|e| e.into_inner());
+    let mut links = lock_links(req);
     links.group.as_deref_mut().map(f)
 }
 
 fn parent_of(req: &Request) -> Option<Arc<Request>> {
-    let links = req.links.lock().unwrap_or_else(|e| e.into_inner());
+    let links = lock_links(req);
     links.parent.as_ref().map(|parent| Arc::clone(&parent.0))
 }
 
@@ -93,7 +94,7 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
         ancestor = parent_of(&current);
     }
     {
-        let links = member.links.lock().unwrap_or_else(|e| e.into_inner());
+        let links = lock_links(member);
         if let Some(parent) = &links.parent {
             let current = &parent.0;
             if !Arc::ptr_eq(current, group) {
@@ -120,7 +121,7 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
         }
     })
     .ok_or(AddError::NotAGroup)?;
-    member.links.lock().unwrap_or_else(|e| e.into_inner()).parent = Some(Box::new((Arc::clone(group), slot)));
+    lock_links(member).parent = Some(Box::new((Arc::clone(group), slot)));
     member.in_group.store(true, Ordering::Relaxed);
     Ok(())
 }
@@ -130,7 +131,7 @@ pub(crate) fn detach(member: &Request) -> Option<Arc<Request>> {
     if !member.in_group.swap(false, Ordering::Relaxed) {
         return None;
     }
-    let (group, slot) = *member.links.lock().unwrap_or_else(|e| e.into_inner()).parent.take()?;
+    let (group, slot) = *lock_links(member).parent.take()?;
     with_group(&group, |state| {
         state.members[slot] = None;
         state.free_slots.push(slot);
@@ -235,11 +236,11 @@ mod tests {
     use crate::request::Pri;
 
     fn group() -> Arc<Request> {
-        Request::new(0, Pri::default(), Links::for_group())
+        Request::new_group(0, Pri::default())
     }
 
     fn plain() -> Arc<Request> {
-        Request::new(0, Pri::default(), Links::default())
+        Request::new(0, Pri::default())
     }
 
     #[test]

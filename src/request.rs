@@ -10,6 +10,8 @@ use std::os::fd::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use once_cell::race::OnceBox;
+
 use crate::group::Links;
 
 /// Opaque value chosen by the caller (the XS glue), handed back exactly once.
@@ -344,20 +346,25 @@ pub struct Request {
     /// Whether `links` names a parent group: lets the common case (no
     /// group at all) skip the lock.
     pub(crate) in_group: AtomicBool,
-    /// Group membership and group state; touched only by the polling thread.
-    pub(crate) links: Mutex<Links>,
+    /// Group membership and group state; touched only by the polling
+    /// thread, and made only for groups and their members: a plain request
+    /// pays one pointer for it (a million queued requests must fit in a
+    /// small allocation each).
+    pub(crate) links: OnceBox<Mutex<Links>>,
 }
 
 impl Request {
-    pub(crate) fn new(token: Token, pri: Pri, links: Links) -> Arc<Request> {
-        Arc::new(Request {
-            token,
-            pri,
-            cancelled: AtomicBool::new(false),
-            is_group: links.is_group(),
-            in_group: AtomicBool::new(false),
-            links: Mutex::new(links),
-        })
+    pub(crate) fn new(token: Token, pri: Pri) -> Arc<Request> {
+        Request::with_links(token, pri, OnceBox::new())
+    }
+
+    pub(crate) fn new_group(token: Token, pri: Pri) -> Arc<Request> {
+        Request::with_links(token, pri, OnceBox::with_value(Box::new(Mutex::new(Links::for_group()))))
+    }
+
+    fn with_links(token: Token, pri: Pri, links: OnceBox<Mutex<Links>>) -> Arc<Request> {
+        let is_group = links.get().is_some();
+        Arc::new(Request { token, pri, cancelled: AtomicBool::new(false), is_group, in_group: AtomicBool::new(false), links })
     }
 
     pub fn token(&self) -> Token {
@@ -403,5 +410,14 @@ mod tests {
         assert_eq!(Pri::new(100).get(), 4);
         assert_eq!(Pri::new(4).rank(), 0);
         assert_eq!(Pri::new(-4).rank(), Pri::LEVELS - 1);
+    }
+
+    /// A queued request costs its `Arc<Request>` allocation plus a `Job`
+    /// slot in the queue: keep both within the memory budget (with the
+    /// Arc's two counts and malloc's header, 24 bytes fit a 48-byte chunk).
+    #[test]
+    fn queued_request_stays_small() {
+        assert!(std::mem::size_of::<Request>() <= 24, "Request: {}", std::mem::size_of::<Request>());
+        assert!(std::mem::size_of::<Job>() <= 56, "Job: {}", std::mem::size_of::<Job>());
     }
 }

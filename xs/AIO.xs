@@ -43,11 +43,10 @@ enum result_kind {
   RESULT_WD         /* aio_wd: an IO::AIO::WD object or undef */
 };
 
-/* The glue's side of one request; its address is the engine token. */
-typedef struct aio_req {
-  aiors_req *core;
-  SV *callback;        /* a CV, or NULL */
-  HV *self;            /* body of the IO::AIO::REQ object, once asked for */
+/* What only some requests need: values to keep alive, a data buffer,
+ * group state.  Made on first use (req_extra), so that the common request
+ * stays one small allocation: a million queued requests each pay for it. */
+typedef struct req_extra {
   /* filehandles and working directories (objects' bodies) that must live
    * while the request runs; no request needs more than two (req_keep) */
   SV *keep[2];
@@ -60,19 +59,30 @@ typedef struct aio_req {
   AV *grp_result;
   int grp_errno;
   U32 readdir_flags;   /* for RESULT_DIRENTS: also pass entry types */
-  /* re-entrancy: code of ours still uses the request (a feeder runs);
-   * a request done meanwhile is freed when that code is finished */
-  unsigned inuse;
-  /* small fields last and together: a million queued requests each pay
-   * for every byte of padding */
-  U8 kind;             /* enum result_kind */
-  U8 open_flags;       /* O_ACCMODE part, for the filehandle's mode */
   bool unpin_readonly; /* we set SvREADONLY on the buffer: undo it */
   bool buffer_mapped;  /* the buffer is an IO::AIO::mmap scalar, counted busy */
   bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
+} req_extra;
+
+/* The glue's side of one request; its address is the engine token.
+ * Keep it within 40 bytes (a 48-byte malloc chunk). */
+typedef struct aio_req {
+  aiors_req *core;
+  SV *callback;        /* a CV, or NULL */
+  HV *self;            /* body of the IO::AIO::REQ object, once asked for */
+  req_extra *extra;    /* NULL until needed: read it through EXTRA () */
+  /* re-entrancy: code of ours still uses the request (a feeder runs);
+   * a request done meanwhile is freed when that code is finished */
+  unsigned inuse;
+  U8 kind;             /* enum result_kind */
+  U8 open_flags;       /* O_ACCMODE part, for the filehandle's mode */
   bool grp_finished;
   bool done;
 } aio_req;
+
+/* A request's extras for reading: all zero if it has none. */
+static const req_extra no_extra;
+#define EXTRA(req) ((req)->extra ? (const req_extra *)(req)->extra : &no_extra)
 
 static aiors_pool *pool;
 static int next_pri;           /* aioreq_pri for the next request */
@@ -248,7 +258,7 @@ aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
 
         /* entries are always collected with their types (READDIR_DENTS),
          * but only handed out with them if the caller asked */
-        req->readdir_flags = flags;
+        req_extra_of (req)->readdir_flags = flags;
         req->core = aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags | READDIR_DENTS);
         REQ_RETURN (req);
 }
@@ -278,7 +288,7 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
             check_core (aTHX_ grp);
             Newxz (scan, 1, aio_req);
             scan->kind = RESULT_NONE;
-            scan->into_group = grp;
+            req_extra_of (scan)->into_group = grp;
           }
 
         hold_path (aTHX_ scan, &p);
@@ -555,8 +565,7 @@ cancel_subs (SV *self)
 
         if (grp)
           {
-            SvREFCNT_dec (grp->feeder);
-            grp->feeder = NULL;
+            drop_feeder (aTHX_ grp);
             aiors_grp_cancel_subs (grp->core);
           }
 }
@@ -572,14 +581,14 @@ result (SV *self, ...)
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        grp->grp_errno = errno;
+        req_extra_of (grp)->grp_errno = errno;
         av = newAV ();
         av_extend (av, items - 1);
         for (i = 1; i < items; ++i)
           av_push (av, newSVsv (ST (i)));
 
-        SvREFCNT_dec ((SV *)grp->grp_result);
-        grp->grp_result = av;
+        SvREFCNT_dec ((SV *)req_extra_of (grp)->grp_result);
+        grp->extra->grp_result = av;
 }
 
 void
@@ -591,7 +600,7 @@ errno (SV *self, int errorno = errno)
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        grp->grp_errno = errorno;
+        req_extra_of (grp)->grp_errno = errorno;
 }
 
 void
@@ -617,8 +626,8 @@ feed (SV *self, SV *callback = &PL_sv_undef)
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        SvREFCNT_dec (grp->feeder);
-        grp->feeder = newSVsv (callback);
+        SvREFCNT_dec (req_extra_of (grp)->feeder);
+        grp->extra->feeder = newSVsv (callback);
         aiors_grp_set_feeder (grp->core, 1);
 
         /* a feeder without a limit would never run: default to 2 */

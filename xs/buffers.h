@@ -93,14 +93,16 @@ prepare_buffer (pTHX_ SV **datap, SV *length, IV dataoffset, int for_writing,
 static void
 pin_buffer (pTHX_ aio_req *req, SV *data, STRLEN offset)
 {
-  req->buffer = SvREFCNT_inc_NN (data);
-  req->buffer_offset = offset;
-  req->buffer_mapped = mapping_busy (aTHX_ data);
+  req_extra *extra = req_extra_of (req);
+
+  extra->buffer = SvREFCNT_inc_NN (data);
+  extra->buffer_offset = offset;
+  extra->buffer_mapped = mapping_busy (aTHX_ data);
 
   if (!SvREADONLY (data))
     {
       SvREADONLY_on (data);
-      req->unpin_readonly = 1;
+      extra->unpin_readonly = 1;
     }
 }
 
@@ -112,8 +114,10 @@ pin_memory (pTHX_ aio_req *req, SV *data)
 {
   if (mapping_live (aTHX_ data))
     {
-      req->buffer = SvREFCNT_inc_NN (data);
-      req->buffer_mapped = mapping_busy (aTHX_ data);
+      req_extra *extra = req_extra_of (req);
+
+      extra->buffer = SvREFCNT_inc_NN (data);
+      extra->buffer_mapped = mapping_busy (aTHX_ data);
     }
   else
     pin_buffer (aTHX_ req, data, 0);

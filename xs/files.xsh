@@ -160,7 +160,7 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         req = req_new (aTHX_ callback, RESULT_SLURP, &pri);
         pin_buffer (aTHX_ req, data, 0);
         hold_path (aTHX_ req, &p);
-        req->slurp_inplace = !!buf;
+        req_extra_of (req)->slurp_inplace = !!buf;
         req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, offset, length, buf);
         REQ_RETURN (req);
 }

@@ -10,16 +10,16 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
   int died = 0;
 
   /* the buffer is Perl's again, whatever happened */
-  if (req->unpin_readonly)
+  if (EXTRA (req)->unpin_readonly)
     {
-      SvREADONLY_off (req->buffer);
-      req->unpin_readonly = 0;
+      SvREADONLY_off (req->extra->buffer);
+      req->extra->unpin_readonly = 0;
     }
 
   req->grp_finished = 1;
 
-  if (req->into_group && !ev->cancelled)
-    result_into_group (aTHX_ req->into_group, ev);
+  if (EXTRA (req)->into_group && !ev->cancelled)
+    result_into_group (aTHX_ req->extra->into_group, ev);
 
   if (!ev->cancelled && req->callback)
     {
@@ -32,7 +32,7 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
       PUSHMARK (SP);
       PUTBACK;
       push_results (aTHX_ req, ev);
-      errno = req->kind == RESULT_GROUP ? req->grp_errno : ev->errno_;
+      errno = req->kind == RESULT_GROUP ? EXTRA (req)->grp_errno : ev->errno_;
       call_sv (req->callback, G_VOID | G_DISCARD | G_EVAL);
       died = SvTRUE (ERRSV);
       FREETMPS;
@@ -59,18 +59,18 @@ feed_group (pTHX_ aio_req *grp)
     {
       dSP;
 
-      if (!grp->feeder || grp->done)
+      if (!EXTRA (grp)->feeder || grp->done)
         break;
 
       ENTER;
       SAVETMPS;
       /* the feeder may replace itself ($grp->feed): keep it alive */
-      SAVEFREESV (SvREFCNT_inc_NN (grp->feeder));
+      SAVEFREESV (SvREFCNT_inc_NN (grp->extra->feeder));
       PUSHMARK (SP);
       XPUSHs (req_sv (aTHX_ grp, grp_stash));
       PUTBACK;
       /* like IO::AIO: a dying feeder only warns */
-      call_sv (grp->feeder, G_VOID | G_DISCARD | G_EVAL | G_KEEPERR);
+      call_sv (grp->extra->feeder, G_VOID | G_DISCARD | G_EVAL | G_KEEPERR);
       FREETMPS;
       LEAVE;
 
@@ -79,8 +79,7 @@ feed_group (pTHX_ aio_req *grp)
 
       if (!aiors_grp_feed_end (grp->core))
         {
-          SvREFCNT_dec (grp->feeder);
-          grp->feeder = NULL;
+          drop_feeder (aTHX_ grp);
           break;
         }
     }

@@ -39,15 +39,38 @@ req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
   return req;
 }
 
+/* The request's extras, made on first use. */
+static req_extra *
+req_extra_of (aio_req *req)
+{
+  if (!req->extra)
+    Newxz (req->extra, 1, req_extra);
+
+  return req->extra;
+}
+
+/* A group's feeder is done for good. */
+static void
+drop_feeder (pTHX_ aio_req *grp)
+{
+  if (grp->extra)
+    {
+      SvREFCNT_dec (grp->extra->feeder);
+      grp->extra->feeder = NULL;
+    }
+}
+
 /* Keeps `sv` (whose reference the request takes over) alive until the
  * request is freed. */
 static void
 req_keep (pTHX_ aio_req *req, SV *sv)
 {
-  if (!req->keep[0])
-    req->keep[0] = sv;
-  else if (!req->keep[1])
-    req->keep[1] = sv;
+  req_extra *extra = req_extra_of (req);
+
+  if (!extra->keep[0])
+    extra->keep[0] = sv;
+  else if (!extra->keep[1])
+    extra->keep[1] = sv;
   else
     croak ("IO::AIO: internal error: a request keeps more than two values alive");
 }
@@ -61,19 +84,27 @@ req_free (pTHX_ aio_req *req)
       SvREFCNT_dec ((SV *)req->self);
     }
 
-  if (req->unpin_readonly)
-    SvREADONLY_off (req->buffer);
-
-  if (req->buffer_mapped)
-    mapping_unbusy (aTHX_ req->buffer);
-
   aiors_req_free (req->core);
   SvREFCNT_dec (req->callback);
-  SvREFCNT_dec (req->keep[0]);
-  SvREFCNT_dec (req->keep[1]);
-  SvREFCNT_dec (req->buffer);
-  SvREFCNT_dec (req->feeder);
-  SvREFCNT_dec ((SV *)req->grp_result);
+
+  if (req->extra)
+    {
+      req_extra *extra = req->extra;
+
+      if (extra->unpin_readonly)
+        SvREADONLY_off (extra->buffer);
+
+      if (extra->buffer_mapped)
+        mapping_unbusy (aTHX_ extra->buffer);
+
+      SvREFCNT_dec (extra->keep[0]);
+      SvREFCNT_dec (extra->keep[1]);
+      SvREFCNT_dec (extra->buffer);
+      SvREFCNT_dec (extra->feeder);
+      SvREFCNT_dec ((SV *)extra->grp_result);
+      Safefree (extra);
+    }
+
   Safefree (req);
 }
 

@@ -163,9 +163,9 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
 
       case RESULT_READ:
         {
-          SV *buf = req->buffer;
+          SV *buf = req->extra->buffer; /* pinned at submission */
 
-          SvCUR_set (buf, req->buffer_offset + (ev->result > 0 ? ev->result : 0));
+          SvCUR_set (buf, req->extra->buffer_offset + (ev->result > 0 ? ev->result : 0));
           if (SvLEN (buf)) /* no terminator past the end of a mapping */
             *SvEND (buf) = 0;
           SvPOK_only (buf);
@@ -177,10 +177,10 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
       case RESULT_NAMES:
       case RESULT_DIRENTS:
         {
-          uint32_t flags = req->readdir_flags | READDIR_DENTS;
+          uint32_t flags = EXTRA (req)->readdir_flags | READDIR_DENTS;
 
           aiors_result_dir (pool, NULL, NULL, &flags);
-          XPUSHs (ev->errno_ ? &PL_sv_undef : dir_listing (aTHX_ req->readdir_flags & READDIR_DENTS));
+          XPUSHs (ev->errno_ ? &PL_sv_undef : dir_listing (aTHX_ EXTRA (req)->readdir_flags & READDIR_DENTS));
 
           if (req->kind == RESULT_DIRENTS)
             XPUSHs (sv_2mortal (newSVuv (flags)));
@@ -200,14 +200,15 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
         break;
 
       case RESULT_GROUP:
-        if (req->grp_result)
+        if (EXTRA (req)->grp_result)
           {
+            AV *values = req->extra->grp_result;
             SSize_t i;
 
-            EXTEND (SP, AvFILL (req->grp_result) + 1);
-            for (i = 0; i <= AvFILL (req->grp_result); ++i)
+            EXTEND (SP, AvFILL (values) + 1);
+            for (i = 0; i <= AvFILL (values); ++i)
               {
-                SV **svp = av_fetch (req->grp_result, i, 0);
+                SV **svp = av_fetch (values, i, 0);
                 PUSHs (svp ? *svp : &PL_sv_undef);
               }
           }
@@ -245,9 +246,9 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
       case RESULT_SLURP:
         if (ev->result >= 0)
           {
-            SV *buf = req->buffer;
+            SV *buf = req->extra->buffer; /* pinned at submission */
 
-            if (req->slurp_inplace)
+            if (req->extra->slurp_inplace)
               {
                 SvCUR_set (buf, ev->result);
                 if (SvLEN (buf))
@@ -313,7 +314,9 @@ result_into_group (pTHX_ aio_req *grp, const aiors_event *ev)
       av_push (av, SvREFCNT_inc_NN (nondirs));
     }
 
-  SvREFCNT_dec ((SV *)grp->grp_result);
-  grp->grp_result = av;
-  grp->grp_errno = ev->errno_;
+  req_extra *extra = req_extra_of (grp);
+
+  SvREFCNT_dec ((SV *)extra->grp_result);
+  extra->grp_result = av;
+  extra->grp_errno = ev->errno_;
 }

@@ -282,7 +282,7 @@ mod tests {
     }
 
     fn request() -> std::sync::Arc<Request> {
-        Request::new(0, crate::request::Pri::default(), crate::group::Links::default())
+        Request::new(0, crate::request::Pri::default())
     }
 
     #[test]

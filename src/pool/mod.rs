@@ -24,7 +24,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, RegularCache, Routes};
-use crate::group::{self, Links};
+use crate::group;
 use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
@@ -228,7 +228,7 @@ impl Pool {
 
     /// Queues `op`; returns the request, which the caller may cancel.
     pub fn submit(&self, token: Token, pri: Pri, op: Op) -> Arc<Request> {
-        let req = Request::new(token, pri, Links::default());
+        let req = Request::new(token, pri);
         let shared = &*self.shared;
         {
             let mut work = lock(&shared.work);
@@ -253,7 +253,7 @@ impl Pool {
 
     /// Creates a group; its own request completes without a worker.
     pub fn submit_group(&self, token: Token, pri: Pri) -> Arc<Request> {
-        let req = Request::new(token, pri, Links::for_group());
+        let req = Request::new_group(token, pri);
         self.shared.count_new_request();
         self.shared.push_result(Completion { req: Arc::clone(&req), outcome: Ok(Output::Int(0)) });
         req
