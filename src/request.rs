@@ -364,7 +364,14 @@ impl Request {
 
     fn with_links(token: Token, pri: Pri, links: OnceBox<Mutex<Links>>) -> Arc<Request> {
         let is_group = links.get().is_some();
-        Arc::new(Request { token, pri, cancelled: AtomicBool::new(false), is_group, in_group: AtomicBool::new(false), links })
+        Arc::new(Request {
+            token,
+            pri,
+            cancelled: AtomicBool::new(false),
+            is_group,
+            in_group: AtomicBool::new(false),
+            links,
+        })
     }
 
     pub fn token(&self) -> Token {
