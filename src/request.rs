@@ -401,9 +401,12 @@ pub(crate) struct Job {
     pub op: Op,
 }
 
-/// An executed (or skipped) request waiting for `poll_cb`.
+/// An executed (or skipped) request waiting for `poll_cb`.  The job comes
+/// back with its outcome, so that what the submitting thread allocated
+/// for it (a path, say) is freed there too: a free from another thread
+/// takes the allocator's arena lock, which the submitting thread contends.
 pub(crate) struct Completion {
-    pub req: Arc<Request>,
+    pub job: Job,
     pub outcome: Outcome,
 }
 

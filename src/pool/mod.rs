@@ -255,7 +255,8 @@ impl Pool {
     pub fn submit_group(&self, token: Token, pri: Pri) -> Arc<Request> {
         let req = Request::new_group(token, pri);
         self.shared.count_new_request();
-        self.shared.push_result(Completion { req: Arc::clone(&req), outcome: Ok(Output::Int(0)) });
+        self.shared
+            .push_result(Completion { job: Job { req: Arc::clone(&req), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
         req
     }
 
@@ -363,7 +364,7 @@ impl Pool {
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
             let counters = &self.shared.counters;
             counters.npending.fetch_sub(1, Relaxed);
-            let req = Arc::clone(&completion.req);
+            let req = Arc::clone(&completion.job.req);
             if group::is_group(&req) && !group::on_polled(&req) {
                 // Delayed until its last member is done, and outstanding
                 // until then: `nreqs` keeps counting it, so that a loop on

@@ -112,17 +112,16 @@ impl Shared {
     }
 
     /// BUSY: executes one request (or skips it if cancelled).
-    fn run(&self, job: Job) {
-        let Job { req, op } = job;
-        let outcome = if req.is_cancelled() {
+    fn run(&self, mut job: Job) {
+        let outcome = if job.req.is_cancelled() {
             Err(Errno(libc::ECANCELED))
         } else {
-            let ctx = ops::Context { req: &req, dead_fd: self.dead_fd };
+            let ctx = ops::Context { req: &job.req, dead_fd: self.dead_fd };
             // A panic in an operation fails that request, not the process.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(op, &ctx)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(&mut job.op, &ctx)))
                 .unwrap_or(Err(Errno(libc::EIO)))
         };
-        self.push_result(Completion { req, outcome });
+        self.push_result(Completion { job, outcome });
     }
 
     /// BUSY: executes a batch in order; runs of consecutive requests the
@@ -169,7 +168,7 @@ impl Shared {
                             // EINTR where the thread path would block or
                             // retry.  The thread path runs it, in order.
                             Err(Errno(libc::ECANCELED | libc::EAGAIN | libc::EINTR)) => self.run(job),
-                            outcome => self.push_result(Completion { req: job.req, outcome }),
+                            outcome => self.push_result(Completion { job, outcome }),
                         }
                     }
                     return;
@@ -189,7 +188,7 @@ impl Shared {
 
     pub(super) fn push_result(&self, completion: Completion) {
         self.progress_us.store(self.epoch.elapsed().as_micros() as u64, Relaxed);
-        let pri = completion.req.pri();
+        let pri = completion.job.req.pri();
         let mut results = lock(&self.results);
         results.queue.push(pri, completion);
         self.counters.npending.fetch_add(1, Relaxed);
