@@ -12,11 +12,12 @@
 //! runs out of work spins briefly (`SPIN`) before it sleeps, and takes up
 //! to `MAX_BATCH` requests per lock.  Submitting wakes a sleeper only for
 //! requests that no awake worker will take: not for one a spinner or an
-//! already woken sleeper will find, and not while busy workers complete
-//! requests quickly (`QUICK`).  If a busy worker then stalls on a long
+//! already woken sleeper will find, and not while busy workers get through
+//! their batches quickly (`QUICK`).  If a busy worker then stalls on a long
 //! request, a sleeper on sentry duty (waking every `SENTRY`) takes over.
-//! Threads start on demand (`worker::maybe_start_thread`).
+//! Threads start on demand (`Pool::maybe_start_thread`).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -43,8 +44,8 @@ const SPIN: Duration = Duration::from_micros(50);
 /// How long a worker in a stream of requests waits for more to gather.
 const STREAM_GATHER: Duration = Duration::from_micros(4);
 
-/// A busy thread that completed a request this recently is expected back
-/// for the next one before a sleeping thread could be woken.
+/// A busy thread that finished a batch this recently is expected back for
+/// the next one before a sleeping thread could be woken.
 const QUICK: Duration = Duration::from_micros(50);
 
 /// How often a sleeping thread looks for requests left to busy threads.
@@ -94,15 +95,32 @@ struct ResultState {
     signalled: bool,
 }
 
-/// Counters readable without a lock (updated under the lock they belong to).
+/// Counters the workers update, readable without a lock.  Each sits in
+/// its own cache line: a line written by one CPU and read by another costs
+/// a transfer on every access, per request in a flood.
 #[derive(Default)]
 struct Counters {
-    nreqs: AtomicUsize,
-    nready: AtomicUsize,
-    npending: AtomicUsize,
+    /// Requests queued and not yet taken by a worker (changes under `work`).
+    nready: CacheLine<AtomicUsize>,
+    /// Results ever pushed (changes under `results`); `npending` is this
+    /// minus the results the polling side took.
+    pushed: CacheLine<AtomicUsize>,
+    /// Threads started, and the most allowed (change under `work`, rarely).
     nthreads: AtomicUsize,
-    /// Most requests outstanding at once since memory was last given back.
-    peak: AtomicUsize,
+    thread_limit: AtomicUsize,
+}
+
+/// Keeps its value in a cache line of its own (128 bytes: x86 fetches
+/// lines in adjacent pairs).
+#[derive(Default)]
+#[repr(align(128))]
+struct CacheLine<T>(T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 struct Shared {
@@ -114,7 +132,7 @@ struct Shared {
     counters: Counters,
     /// A worker is spinning for work, so submitting need not wake one.
     spinning: AtomicBool,
-    /// When a request last completed, in µs since `epoch`.
+    /// When a worker last finished a batch, in µs since `epoch`.
     progress_us: AtomicU64,
     epoch: Instant,
     dead_fd: RawFd,
@@ -166,6 +184,13 @@ pub struct Pool {
     agenda: Vec<Step>,
     /// The result of the last `Done` event, for the payload accessors.
     current: Option<Completion>,
+    /// Requests submitted and not yet handed out as done; changes only on
+    /// the polling thread, so it stays in this thread's cache.
+    nreqs: Cell<usize>,
+    /// Most requests outstanding at once since memory was last given back.
+    peak: Cell<usize>,
+    /// Results taken from the shared queue so far (see `Counters::pushed`).
+    taken: usize,
     max_poll_reqs: usize,
     max_poll_time: Option<Duration>,
     /// Results handed out and start time of the current `poll_cb` call.
@@ -197,7 +222,7 @@ impl Pool {
             thread_exited: Condvar::new(),
             results: Mutex::new(ResultState { queue: PriQueue::default(), signalled: false }),
             notifier,
-            counters: Counters::default(),
+            counters: Counters { thread_limit: AtomicUsize::new(Limits::default().wanted), ..Counters::default() },
             spinning: AtomicBool::new(false),
             progress_us: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -210,6 +235,9 @@ impl Pool {
             batch: VecDeque::new(),
             agenda: Vec::new(),
             current: None,
+            nreqs: Cell::new(0),
+            peak: Cell::new(0),
+            taken: 0,
             max_poll_reqs: 0,
             max_poll_time: None,
             budget_used: 0,
@@ -233,35 +261,37 @@ impl Pool {
         {
             let mut work = lock(&shared.work);
             work.queue.push(pri, Job { req: Arc::clone(&req), op });
-            shared.count_new_request();
             shared.counters.nready.fetch_add(1, Relaxed);
             // Wake a sleeper only for requests that no thread already
             // awake (a spinning one, or one woken before) will take, and
-            // not while busy threads are finishing requests quickly: they
+            // not while busy threads are finishing batches quickly: they
             // come back for this one sooner than a sleeper would wake (if
             // they stall, a sleeper on sentry duty takes it).
             let coming = work.waking + usize::from(shared.spinning.load(Relaxed));
-            let busy_and_quick = work.busy > 0 && shared.progressed_recently();
-            if work.sleeping > work.waking && work.queue.len() > coming && !busy_and_quick {
+            if work.sleeping > work.waking
+                && work.queue.len() > coming
+                && !(work.busy > 0 && shared.progressed_recently())
+            {
                 work.waking += 1;
                 shared.work_ready.notify_one();
             }
         }
-        self.shared.maybe_start_thread();
+        self.count_new_request();
+        self.maybe_start_thread();
         req
     }
 
     /// Creates a group; its own request completes without a worker.
     pub fn submit_group(&self, token: Token, pri: Pri) -> Arc<Request> {
         let req = Request::new_group(token, pri);
-        self.shared.count_new_request();
+        self.count_new_request();
         self.shared
             .push_result(Completion { job: Job { req: Arc::clone(&req), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
         req
     }
 
     pub fn nreqs(&self) -> usize {
-        self.shared.counters.nreqs.load(Relaxed)
+        self.nreqs.get()
     }
 
     pub fn nready(&self) -> usize {
@@ -269,7 +299,7 @@ impl Pool {
     }
 
     pub fn npending(&self) -> usize {
-        self.shared.counters.npending.load(Relaxed)
+        self.shared.counters.pushed.load(Relaxed).wrapping_sub(self.taken)
     }
 
     pub fn nthreads(&self) -> usize {
@@ -281,6 +311,7 @@ impl Pool {
     pub fn set_min_parallel(&self, threads: usize) {
         let mut work = lock(&self.shared.work);
         work.limits.wanted = work.limits.wanted.max(threads);
+        self.shared.counters.thread_limit.store(work.limits.wanted, Relaxed);
     }
 
     /// Lowers the thread limit to at most `threads` and waits until the
@@ -289,6 +320,7 @@ impl Pool {
         let shared = &*self.shared;
         let mut work = lock(&shared.work);
         work.limits.wanted = work.limits.wanted.min(threads);
+        shared.counters.thread_limit.store(work.limits.wanted, Relaxed);
         while work.started > work.limits.wanted {
             work.started -= 1;
             work.quit_orders += 1;
@@ -326,7 +358,7 @@ impl Pool {
         if self.max_poll_time.is_some() {
             self.budget_start = Instant::now();
         }
-        self.shared.maybe_start_thread();
+        self.maybe_start_thread();
         while self.shared.run_inline_without_threads() {}
     }
 
@@ -362,8 +394,7 @@ impl Pool {
                 return Err(PollEnd::Budget);
             }
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
-            let counters = &self.shared.counters;
-            counters.npending.fetch_sub(1, Relaxed);
+            self.taken += 1;
             let req = Arc::clone(&completion.job.req);
             if group::is_group(&req) && !group::on_polled(&req) {
                 // Delayed until its last member is done, and outstanding
@@ -372,7 +403,7 @@ impl Pool {
                 // callback died before the group's bookkeeping ran.
                 continue;
             }
-            counters.nreqs.fetch_sub(1, Relaxed);
+            self.nreqs.set(self.nreqs.get() - 1);
             self.budget_used += 1;
             self.current = Some(completion);
             return Ok(self.finish(req));
@@ -402,7 +433,7 @@ impl Pool {
                 wants_feed.then_some(Event::Feed { token })
             }
             Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| {
-                self.shared.counters.nreqs.fetch_sub(1, Relaxed);
+                self.nreqs.set(self.nreqs.get() - 1);
                 self.finish(grp)
             }),
         }
@@ -432,11 +463,10 @@ impl Pool {
     /// back to the system (a million queued requests must not keep their
     /// hundreds of MiB for the life of the process).
     fn release_memory_after_burst(&mut self) {
-        let counters = &self.shared.counters;
-        if counters.peak.load(Relaxed) < BURST || counters.nreqs.load(Relaxed) > 0 {
+        if self.peak.get() < BURST || self.nreqs() > 0 {
             return;
         }
-        counters.peak.store(0, Relaxed);
+        self.peak.set(0);
         self.batch = VecDeque::new();
         self.agenda = Vec::new();
         lock(&self.shared.work).queue.shrink_if_empty();
@@ -463,7 +493,7 @@ impl Pool {
                 std::thread::yield_now();
                 continue;
             }
-            self.shared.maybe_start_thread();
+            self.maybe_start_thread();
             if self.shared.run_inline_without_threads() {
                 continue;
             }
@@ -473,14 +503,31 @@ impl Pool {
     }
 }
 
-impl Shared {
+impl Pool {
     fn count_new_request(&self) {
-        let outstanding = self.counters.nreqs.fetch_add(1, Relaxed) + 1;
+        let outstanding = self.nreqs.get() + 1;
+        self.nreqs.set(outstanding);
         if outstanding >= BURST {
-            self.counters.peak.fetch_max(outstanding, Relaxed);
+            self.peak.set(self.peak.get().max(outstanding));
         }
     }
 
+    /// Starts a thread if fewer threads run than requests are unfinished
+    /// and the limit allows (IO::AIO's on-demand rule).
+    fn maybe_start_thread(&self) {
+        let counters = &self.shared.counters;
+        let threads = counters.nthreads.load(Relaxed);
+        if threads >= counters.thread_limit.load(Relaxed) {
+            return; // the common case in a flood: no counter of the workers read
+        }
+        let busy = self.nreqs().saturating_sub(self.npending());
+        if threads < busy {
+            self.shared.start_thread(busy);
+        }
+    }
+}
+
+impl Shared {
     /// The result queue is empty: make the descriptor unreadable.
     fn settle_empty(&self, results: &mut ResultState) {
         if results.signalled {

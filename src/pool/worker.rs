@@ -5,14 +5,10 @@
 use super::*;
 
 impl Shared {
-    /// Starts a thread if fewer threads run than requests are unfinished
-    /// and the limit allows (IO::AIO's on-demand rule).
-    pub(super) fn maybe_start_thread(self: &Arc<Self>) {
+    /// Starts a thread unless the limit is reached or `busy` (unfinished
+    /// requests) are no more than the threads.
+    pub(super) fn start_thread(self: &Arc<Self>, busy: usize) {
         let counters = &self.counters;
-        let busy = counters.nreqs.load(Relaxed).saturating_sub(counters.npending.load(Relaxed));
-        if counters.nthreads.load(Relaxed) >= busy {
-            return;
-        }
         let mut work = lock(&self.work);
         if work.started >= work.limits.wanted || work.started >= busy {
             return;
@@ -72,6 +68,7 @@ impl Shared {
                 work.busy += 1;
                 drop(work);
                 self.run_batch(&mut batch, &mut ring);
+                self.note_progress();
                 streak = if self.spin_for_work(streak) { streak + 1 } else { 0 };
                 work = lock(&self.work);
                 work.busy -= 1;
@@ -179,19 +176,24 @@ impl Shared {
         chain.drain(..).for_each(|job| self.run(job));
     }
 
-    /// Whether a request completed within the last `QUICK` (workers are
-    /// getting through the queue).
+    /// Whether a worker finished a batch within the last `QUICK`
+    /// (workers are getting through the queue).
     pub(super) fn progressed_recently(&self) -> bool {
         let now = self.epoch.elapsed().as_micros() as u64;
         now.saturating_sub(self.progress_us.load(Relaxed)) < QUICK.as_micros() as u64
     }
 
-    pub(super) fn push_result(&self, completion: Completion) {
+    /// Stamped once per batch, not per request: reading the clock costs
+    /// as much as handing over a small request.
+    fn note_progress(&self) {
         self.progress_us.store(self.epoch.elapsed().as_micros() as u64, Relaxed);
+    }
+
+    pub(super) fn push_result(&self, completion: Completion) {
         let pri = completion.job.req.pri();
         let mut results = lock(&self.results);
         results.queue.push(pri, completion);
-        self.counters.npending.fetch_add(1, Relaxed);
+        self.counters.pushed.fetch_add(1, Relaxed);
         if !results.signalled {
             results.signalled = true;
             self.notifier.signal();
