@@ -332,14 +332,14 @@ mod pool_tests {
                 Op::Open { path: at(file.to_str().unwrap()), flags: libc::O_RDONLY, mode: 0 },
                 Op::Open { path: at(&format!("{}/x", file.display())), flags: libc::O_RDONLY, mode: 0 },
                 Op::Open { path: at(dir.to_str().unwrap()), flags: libc::O_WRONLY, mode: 0 },
-                Op::Stat { target: Target::Path(at("/nonexistent")), follow: true },
-                Op::Stat { target: Target::Path(at(file.to_str().unwrap())), follow: true },
-                Op::Stat { target: Target::Path(at("/proc/self/exe")), follow: false },
-                Op::Stat { target: Target::Path(at("/dev/null")), follow: true },
-                Op::Stat { target: Target::Path(at("")), follow: true },
-                Op::Stat { target: Target::Fd(f.as_raw_fd()), follow: true },
-                Op::Stat { target: Target::Fd(-1), follow: true },
-                Op::Stat { target: Target::Fd(9999), follow: true },
+                Op::stat(Target::Path(at("/nonexistent")), true),
+                Op::stat(Target::Path(at(file.to_str().unwrap())), true),
+                Op::stat(Target::Path(at("/proc/self/exe")), false),
+                Op::stat(Target::Path(at("/dev/null")), true),
+                Op::stat(Target::Path(at("")), true),
+                Op::stat(Target::Fd(f.as_raw_fd()), true),
+                Op::stat(Target::Fd(-1), true),
+                Op::stat(Target::Fd(9999), true),
                 Op::Read { fd: 9999, offset: None, buf: buf(&mut bytes) },
                 Op::Read { fd: -1, offset: Some(0), buf: buf(&mut bytes) },
                 Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: buf(&mut bytes) },
@@ -393,7 +393,7 @@ mod pool_tests {
         let cancelled = pool.submit(3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: buf(&mut gone) });
         group::cancel(&cancelled);
         pool.submit(4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: buf(&mut early) });
-        pool.submit(5, Pri::new(0), Op::Stat { target: Target::Fd(fd), follow: true });
+        pool.submit(5, Pri::new(0), Op::stat(Target::Fd(fd), true));
         let done = drain(&mut pool);
         let tokens: Vec<Token> = done.iter().map(|(t, _)| *t).filter(|&t| t != 100).collect();
         assert_eq!(tokens, [4, 1, 3, 5, 2], "results in priority order");
@@ -414,7 +414,7 @@ mod pool_tests {
         pool.submit(100, Pri::default(), Op::Busy { secs: 0.02 });
         for token in 0..8 {
             let path = if token == 3 { "" } else { "/" };
-            pool.submit(token, Pri::default(), Op::Stat { target: Target::Path(at(path)), follow: true });
+            pool.submit(token, Pri::default(), Op::stat(Target::Path(at(path)), true));
         }
         let done = drain(&mut pool);
         for (token, seen) in done.into_iter().filter(|(t, _)| *t != 100) {

@@ -128,9 +128,13 @@ pub enum Op {
         offset: Option<i64>,
         buf: ForeignBuf,
     },
+    /// Use `Op::stat`, which allocates `buf`.
     Stat {
         target: Target,
         follow: bool,
+        /// Room for the result, allocated by the submitting thread, which
+        /// also frees it (see `Completion`): the worker allocates nothing.
+        buf: Option<Box<libc::stat>>,
     },
     Unlink {
         path: At,
@@ -286,6 +290,12 @@ pub enum Op {
     WdClose {
         fd: Option<OwnedFd>,
     },
+}
+
+impl Op {
+    pub fn stat(target: Target, follow: bool) -> Op {
+        Op::Stat { target, follow, buf: Some(Box::new(crate::sys::zeroed_stat())) }
+    }
 }
 
 /// The third argument of `aio_fcntl` / `aio_ioctl`: a plain integer, or

@@ -102,8 +102,14 @@ pub fn write_buf(fd: RawFd, offset: Option<i64>, buf: &ForeignBuf) -> Result<i64
     } as i64)
 }
 
-pub fn fstatat(dir: RawFd, path: &CStr, follow: bool) -> Result<Box<libc::stat>, Errno> {
-    let mut st = Box::new(MaybeUninit::<libc::stat>::uninit());
+/// An all-zero `struct stat`.
+pub fn zeroed_stat() -> libc::stat {
+    // SAFETY: `struct stat` is plain integers, for which zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+pub fn fstatat(dir: RawFd, path: &CStr, follow: bool) -> Result<libc::stat, Errno> {
+    let mut st = MaybeUninit::<libc::stat>::uninit();
     let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
     // SAFETY: `path` is NUL-terminated, `st` has room for a `struct stat`.
     check(unsafe { libc::fstatat(dir, path.as_ptr(), st.as_mut_ptr(), flags) }.into())?;
@@ -111,8 +117,8 @@ pub fn fstatat(dir: RawFd, path: &CStr, follow: bool) -> Result<Box<libc::stat>,
     Ok(unsafe { st.assume_init() })
 }
 
-pub fn fstat(fd: RawFd) -> Result<Box<libc::stat>, Errno> {
-    let mut st = Box::new(MaybeUninit::<libc::stat>::uninit());
+pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
+    let mut st = MaybeUninit::<libc::stat>::uninit();
     // SAFETY: `st` has room for a `struct stat`.
     check(unsafe { libc::fstat(fd, st.as_mut_ptr()) }.into())?;
     // SAFETY: fstat succeeded, so it filled in the whole struct.

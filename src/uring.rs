@@ -139,7 +139,7 @@ fn prepare(slot: &mut Slot) -> squeue::Entry {
             .flags(flags | libc::O_CLOEXEC)
             .mode(*mode)
             .build(),
-        Op::Stat { target, follow } => {
+        Op::Stat { target, follow, .. } => {
             let statx = slot.statx.insert(Box::new(MaybeUninit::uninit()));
             let buf = statx.as_mut_ptr().cast::<types::statx>();
             let (dir, path, flags) = match target {
@@ -184,9 +184,8 @@ fn finish(slot: Slot) -> Outcome {
 /// A `struct stat` from a `struct statx`, field for field as glibc's
 /// fstatat does it on architectures where it is built on statx.
 fn stat_of(stx: &libc::statx) -> libc::stat {
-    // SAFETY: `struct stat` is plain integers; all-zero is a valid value
-    // (the padding fields stay zero, as the kernel leaves them).
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // The padding fields stay zero, as the kernel leaves them.
+    let mut st = sys::zeroed_stat();
     st.st_dev = libc::makedev(stx.stx_dev_major, stx.stx_dev_minor);
     st.st_ino = stx.stx_ino;
     st.st_nlink = stx.stx_nlink.into();

@@ -162,7 +162,7 @@ pub unsafe extern "C" fn aiors_submit_stat(
         // SAFETY: the caller guarantees `path_len` bytes at `path`.
         unsafe { path_at(dir, path, path_len) }.map(Target::Path)
     };
-    let op = target.map(|target| Op::Stat { target, follow: follow != 0 });
+    let op = target.map(|target| Op::stat(target, follow != 0));
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, token, pri, op) }
 }

@@ -38,10 +38,15 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
         Op::Seek { fd, offset, whence } => int(sys::lseek(fd, offset, whence)),
         Op::Read { fd, offset, ref buf } => int(sys::read_buf(fd, offset, buf)),
         Op::Write { fd, offset, ref buf } => int(sys::write_buf(fd, offset, buf)),
-        Op::Stat { target: Target::Path(ref path), follow } => {
-            sys::fstatat(path.dir, &path.path, follow).map(Output::Stat)
+        Op::Stat { ref target, follow, ref mut buf } => {
+            let st = match *target {
+                Target::Path(ref path) => sys::fstatat(path.dir, &path.path, follow)?,
+                Target::Fd(fd) => sys::fstat(fd)?,
+            };
+            let mut out = buf.take().unwrap_or_else(|| Box::new(sys::zeroed_stat()));
+            *out = st;
+            Ok(Output::Stat(out))
         }
-        Op::Stat { target: Target::Fd(fd), .. } => sys::fstat(fd).map(Output::Stat),
         Op::Unlink { ref path } => int(sys::unlink_at(path.dir, &path.path, 0)),
         Op::Rmdir { ref path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
         Op::Mkdir { ref path, mode } => int(sys::mkdir_at(path.dir, &path.path, mode)),
