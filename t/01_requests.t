@@ -141,6 +141,8 @@ subtest "aio_mkdir, aio_rmdir, aio_unlink, aio_readdir, aio_readdirx" => sub {
    is $args->[0][0][0], "sub", "dirs first";
    is $args->[0][0][1], IO::AIO::DT_DIR, "with its type";
    is $args->[0][0][2], (stat "$dir/d/sub")[1], "and inode";
+   ok !eval { $args->[0][0][1] = 0; 1 }, "the type is a shared read-only value, as in IO::AIO";
+   is scalar(grep { $_->[1] == IO::AIO::DT_REG } @{ $args->[0] }), 3, "types of the other entries";
    ok $args->[1] & IO::AIO::READDIR_DENTS, "flags come back";
    ($args, $errno) = run1 { aio_readdirx "$dir/nope", 0, $_[0] };
    is_deeply [@$args, $errno], [undef, IO::AIO::READDIR_DENTS, ENOENT], "failure: (undef, flags)";

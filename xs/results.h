@@ -27,15 +27,50 @@ new_fh (pTHX_ int fd, int access)
   return &PL_sv_undef;
 }
 
+/* A new array of `count` elements, to be filled through AvARRAY (a
+ * listing makes one per entry: the fewest allocations and checks). */
+static AV *
+new_filled_av (pTHX_ SSize_t count)
+{
+#ifdef newAV_alloc_x
+  AV *av = count ? newAV_alloc_x (count) : newAV ();
+#else
+  AV *av = newAV ();
+
+  if (count)
+    av_extend (av, count - 1);
+#endif
+  AvFILLp (av) = count - 1;
+  return av;
+}
+
+/* A listing's entry type as a shared read-only scalar, as IO::AIO hands
+ * them out (one scalar per type instead of one per entry). */
+static SV *
+dirent_type_sv (pTHX_ unsigned type)
+{
+  static SV *cache[16];
+
+  if (type >= sizeof cache / sizeof *cache)
+    return newSVuv (type);
+
+  if (!cache[type])
+    {
+      cache[type] = newSViv (type);
+      SvREADONLY_on (cache[type]);
+    }
+
+  return SvREFCNT_inc_NN (cache[type]);
+}
+
 static SV *
 dir_listing (pTHX_ int with_types)
 {
   const aiors_dirent *entries;
   const char *names;
   size_t count = aiors_result_dir (pool, &entries, &names, NULL), i;
-  AV *av = newAV ();
-
-  av_extend (av, count);
+  AV *av = new_filled_av (aTHX_ count);
+  SV **slot = AvARRAY (av);
 
   for (i = 0; i < count; ++i)
     {
@@ -44,16 +79,15 @@ dir_listing (pTHX_ int with_types)
 
       if (with_types)
         {
-          AV *entry = newAV ();
+          AV *entry = new_filled_av (aTHX_ 3);
 
-          av_extend (entry, 2);
-          av_push (entry, namesv);
-          av_push (entry, newSViv (e->type));
-          av_push (entry, newSVuv (e->inode));
+          AvARRAY (entry)[0] = namesv;
+          AvARRAY (entry)[1] = dirent_type_sv (aTHX_ e->type);
+          AvARRAY (entry)[2] = newSVuv (e->inode);
           namesv = newRV_noinc ((SV *)entry);
         }
 
-      av_push (av, namesv);
+      slot[i] = namesv;
     }
 
   return sv_2mortal (newRV_noinc ((SV *)av));
