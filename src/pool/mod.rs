@@ -41,6 +41,11 @@ mod worker;
 /// only one worker spins at a time.
 const SPIN: Duration = Duration::from_micros(50);
 
+/// How long of `SPIN` a worker only pauses between looks: a yield is a
+/// syscall (about 1 µs on a VM), and a request submitted right after a
+/// result (a round trip) should be taken before its submitter sleeps.
+const SPIN_PAUSING: Duration = Duration::from_micros(5);
+
 /// How long a worker in a stream of requests waits for more to gather.
 const STREAM_GATHER: Duration = Duration::from_micros(4);
 
@@ -49,7 +54,8 @@ const STREAM_GATHER: Duration = Duration::from_micros(4);
 const QUICK: Duration = Duration::from_micros(50);
 
 /// How long a `poll_cb` round that handed out every waiting result keeps
-/// looking for more while workers are running requests.  A result that
+/// looking for more while workers are running requests and more are
+/// queued (a stream; not for a lone request beside long-running ones).  A result that
 /// arrives meanwhile is handed out in the same round: far cheaper than
 /// returning to the event loop for it (reset the descriptor, sleep in
 /// select, be woken by the worker's write: 10-20 µs on small VMs), and it
@@ -475,10 +481,11 @@ impl Pool {
     }
 
     /// Waits up to `LINGER` (within the round's time budget) for a result,
-    /// if a worker is running a request.
+    /// if workers are running requests and more are queued.
     fn linger(&self) {
-        let executing = self.nreqs().saturating_sub(self.npending() + self.nready());
-        if executing == 0 {
+        let queued = self.nready();
+        let executing = self.nreqs().saturating_sub(self.npending() + queued);
+        if executing == 0 || queued == 0 {
             return;
         }
         let mut limit = LINGER;

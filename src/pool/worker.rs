@@ -69,7 +69,7 @@ impl Shared {
                 drop(work);
                 self.run_batch(&mut batch, &mut ring);
                 self.note_progress();
-                streak = if self.spin_for_work(streak) { streak + 1 } else { 0 };
+                streak = self.look_for_work(streak);
                 work = lock(&self.work);
                 work.busy -= 1;
                 continue;
@@ -200,33 +200,39 @@ impl Shared {
         }
     }
 
-    /// Looks for new work for a short while instead of sleeping at once;
-    /// returns whether some arrived.  In a stream of requests (`streak`
-    /// batches in a row) it lets a few more accumulate before taking them,
-    /// so the submitting thread keeps the queue's cache lines to itself.
-    fn spin_for_work(&self, streak: u32) -> bool {
+    /// After a batch: looks for new work for a short while instead of
+    /// sleeping at once.  Returns the new `streak`, the number of batches
+    /// in a row that found more work waiting as soon as they were done.
+    /// In such a stream it lets a few more requests accumulate before
+    /// taking them, so the submitting thread keeps the queue's cache lines
+    /// to itself; a request it had to wait for is taken at once (a round
+    /// trip must not pay for the gathering).
+    fn look_for_work(&self, streak: u32) -> u32 {
+        if self.counters.nready.load(Relaxed) > 0 {
+            if streak >= 2 {
+                let gather = Instant::now();
+                while gather.elapsed() < STREAM_GATHER {
+                    std::thread::yield_now();
+                }
+            }
+            return streak + 1;
+        }
         if self.spinning.swap(true, Relaxed) {
-            return false; // another worker is already spinning
+            return 0; // another worker is already spinning
         }
         let start = Instant::now();
-        let mut found = false;
-        while start.elapsed() < SPIN {
-            if self.counters.nready.load(Relaxed) > 0 {
-                found = true;
-                break;
-            }
-            // Yield rather than pause: on a busy machine the thread that
-            // would submit the next request may be waiting for this CPU.
-            std::thread::yield_now();
-        }
-        if found && streak >= 2 {
-            let gather = Instant::now();
-            while gather.elapsed() < STREAM_GATHER {
+        while self.counters.nready.load(Relaxed) == 0 && start.elapsed() < SPIN {
+            if start.elapsed() < SPIN_PAUSING {
+                std::hint::spin_loop();
+            } else {
+                // Yield rather than pause: on a busy machine the thread
+                // that would submit the next request may be waiting for
+                // this CPU.
                 std::thread::yield_now();
             }
         }
         self.spinning.store(false, Relaxed);
-        found
+        0
     }
 }
 
