@@ -317,7 +317,9 @@ pub enum Output {
     /// A newly opened descriptor; closed unless the receiver takes it.
     Fd(OwnedFd),
     Stat(Box<libc::stat>),
-    Dir(crate::ops::dir::Listing),
+    /// Boxed, as the largest variant: every waiting result pays for the
+    /// size of `Output`.
+    Dir(Box<crate::ops::dir::Listing>),
     /// `aio_fiemap`'s extents.
     Extents(Vec<Extent>),
     /// Bytes read into a buffer of the engine's own (`aio_slurp`).
@@ -439,5 +441,7 @@ mod tests {
     fn queued_request_stays_small() {
         assert!(std::mem::size_of::<Request>() <= 24, "Request: {}", std::mem::size_of::<Request>());
         assert!(std::mem::size_of::<Job>() <= 56, "Job: {}", std::mem::size_of::<Job>());
+        // A waiting result: its job (see `Completion`) and its outcome.
+        assert!(std::mem::size_of::<Completion>() <= 88, "Completion: {}", std::mem::size_of::<Completion>());
     }
 }

@@ -1724,13 +1724,25 @@ first.  Results wait in a second priority queue until C<poll_cb> takes them
 in batches, with one lock per batch.  The descriptor is an eventfd (a pipe
 where eventfd is missing), written only when the result queue turns
 non-empty and drained when it turns empty.  A worker that runs out of work
-looks for more for about 50 microseconds (yielding the CPU meanwhile)
-before it sleeps, which saves a thread wake-up when requests come one at a
-time; a worker takes up to 16 queued requests per lock.  Submitting wakes a
-sleeping worker only for requests that no awake worker will soon take, and
-while workers are busy one sleeper checks the queue every millisecond, so
-a request never waits behind a long-running one while a thread is free.
-Threads start on demand, up to the limit (default 4).  After a burst of
+looks for more for about 50 microseconds (pausing for the first 5, then
+yielding the CPU) before it sleeps, which saves a thread wake-up when
+requests come one at a time; a worker takes up to 16 queued requests per
+lock.  Submitting wakes a sleeping worker only for requests that no awake
+worker will soon take (it asks for the first such request, then once per
+16 more), and while workers are busy one sleeper checks the queue every
+millisecond, so a request never waits behind a long-running one while a
+thread is free.  When C<poll_cb> has handed out every waiting result while
+workers are still running requests and more are queued, it looks for new
+results for up to 20 microseconds before it returns (never beyond
+C<max_poll_time>): in a stream of small requests the callbacks then run
+while the workers make the next syscalls, instead of one trip through the
+event loop per result.  Threads start on demand, up to the limit
+(default 4).
+
+Memory: a queued request costs about 150 bytes (two small allocations and
+a queue slot).  What the submitting thread allocates for a request (its
+path, the buffer for a C<stat> result) is freed by that thread, never by a
+worker, so the threads do not contend for the allocator.  After a burst of
 more than 16384 outstanding requests has drained, the queues' memory is
 given back to the system.  Panics inside the engine fail the request
 (C<EIO>) instead of the process.

@@ -50,8 +50,10 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
         Op::Unlink { ref path } => int(sys::unlink_at(path.dir, &path.path, 0)),
         Op::Rmdir { ref path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
         Op::Mkdir { ref path, mode } => int(sys::mkdir_at(path.dir, &path.path, mode)),
-        Op::Readdir { ref path, flags } => dir::read(path, flags, ctx.req).map(Output::Dir),
-        Op::Scandir { ref path } => dir::scan(path, ctx.req).map(Output::Dir),
+        Op::Readdir { ref path, flags } => {
+            dir::read(path, flags, ctx.req).map(|listing| Output::Dir(Box::new(listing)))
+        }
+        Op::Scandir { ref path } => dir::scan(path, ctx.req).map(|listing| Output::Dir(Box::new(listing))),
         Op::Sendfile { out_fd, in_fd, offset, len } => int(files::sendfile(out_fd, in_fd, offset, len)),
         Op::Readahead { fd, offset, len } => int(sys::readahead(fd, offset, len)),
         Op::Fallocate { fd, mode, offset, len } => int(sys::fallocate(fd, mode, offset, len)),
