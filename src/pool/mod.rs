@@ -109,13 +109,17 @@ struct ResultState {
     signalled: bool,
 }
 
-/// Counters the workers update, readable without a lock.  Each sits in
-/// its own cache line: a line written by one CPU and read by another costs
-/// a transfer on every access, per request in a flood.
+/// Counters shared with the workers, readable without a lock.  Each sits in
+/// its own cache line and has one writer at a time (plain stores, no
+/// read-modify-write on a line the other side uses): a line written by one
+/// CPU and read by another costs a transfer, per request in a flood.
+/// `nready` is `queued - taken`.
 #[derive(Default)]
 struct Counters {
-    /// Requests queued and not yet taken by a worker (changes under `work`).
-    nready: CacheLine<AtomicUsize>,
+    /// Requests ever queued; written only by the polling thread.
+    queued: CacheLine<AtomicUsize>,
+    /// Requests ever taken from the queue (changes under `work`).
+    taken: CacheLine<AtomicUsize>,
     /// Results ever pushed (changes under `results`); `npending` is this
     /// minus the results the polling side took.
     pushed: CacheLine<AtomicUsize>,
@@ -275,7 +279,8 @@ impl Pool {
         {
             let mut work = lock(&shared.work);
             work.queue.push(pri, Job { req: Arc::clone(&req), op });
-            shared.counters.nready.fetch_add(1, Relaxed);
+            let queued = &shared.counters.queued;
+            queued.store(queued.load(Relaxed) + 1, Relaxed);
             // Wake a sleeper only for requests that no thread already
             // awake (a spinning one, or one woken before) will take, and
             // not while busy threads are finishing batches quickly: they
@@ -313,7 +318,7 @@ impl Pool {
     }
 
     pub fn nready(&self) -> usize {
-        self.shared.counters.nready.load(Relaxed)
+        self.shared.nready()
     }
 
     pub fn npending(&self) -> usize {
@@ -568,6 +573,16 @@ impl Pool {
 }
 
 impl Shared {
+    fn nready(&self) -> usize {
+        self.counters.queued.load(Relaxed).wrapping_sub(self.counters.taken.load(Relaxed))
+    }
+
+    /// Counts requests taken from the queue; called under `work`.
+    fn count_taken(&self, requests: usize) {
+        let taken = &self.counters.taken;
+        taken.store(taken.load(Relaxed) + requests, Relaxed);
+    }
+
     /// The result queue is empty: make the descriptor unreadable.
     fn settle_empty(&self, results: &mut ResultState) {
         if results.signalled {

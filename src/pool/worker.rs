@@ -42,7 +42,7 @@ impl Shared {
             return false;
         }
         let Some(job) = work.queue.pop() else { return false };
-        self.counters.nready.fetch_sub(1, Relaxed);
+        self.count_taken(1);
         drop(work);
         self.run(job);
         true
@@ -64,7 +64,7 @@ impl Shared {
                 // flood of small requests costs one lock per batch.
                 let share = (work.queue.len() / work.started.max(1)).clamp(1, MAX_BATCH);
                 batch.extend(std::iter::from_fn(|| work.queue.pop()).take(share));
-                self.counters.nready.fetch_sub(batch.len(), Relaxed);
+                self.count_taken(batch.len());
                 work.busy += 1;
                 drop(work);
                 self.run_batch(&mut batch, &mut ring);
@@ -208,7 +208,7 @@ impl Shared {
     /// to itself; a request it had to wait for is taken at once (a round
     /// trip must not pay for the gathering).
     fn look_for_work(&self, streak: u32) -> u32 {
-        if self.counters.nready.load(Relaxed) > 0 {
+        if self.nready() > 0 {
             if streak >= 2 {
                 let gather = Instant::now();
                 while gather.elapsed() < STREAM_GATHER {
@@ -221,7 +221,7 @@ impl Shared {
             return 0; // another worker is already spinning
         }
         let start = Instant::now();
-        while self.counters.nready.load(Relaxed) == 0 && start.elapsed() < SPIN {
+        while self.nready() == 0 && start.elapsed() < SPIN {
             if start.elapsed() < SPIN_PAUSING {
                 std::hint::spin_loop();
             } else {
