@@ -6,6 +6,7 @@
 //! the request, so it is not stored.
 
 use std::ffi::CString;
+use std::mem::MaybeUninit;
 use std::os::fd::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -134,7 +135,7 @@ pub enum Op {
         follow: bool,
         /// Room for the result, allocated by the submitting thread, which
         /// also frees it (see `Completion`): the worker allocates nothing.
-        buf: Option<Box<libc::stat>>,
+        buf: Option<Box<MaybeUninit<libc::stat>>>,
     },
     Unlink {
         path: At,
@@ -294,7 +295,7 @@ pub enum Op {
 
 impl Op {
     pub fn stat(target: Target, follow: bool) -> Op {
-        Op::Stat { target, follow, buf: Some(Box::new(crate::sys::zeroed_stat())) }
+        Op::Stat { target, follow, buf: Some(Box::new_uninit()) }
     }
 }
 

@@ -286,8 +286,7 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
             grp = req_new (aTHX_ callback, RESULT_GROUP, &pri);
             grp->core = aiors_submit_group (pool, (uintptr_t)grp, pri);
             check_core (aTHX_ grp);
-            Newxz (scan, 1, aio_req);
-            scan->kind = RESULT_NONE;
+            scan = req_alloc (RESULT_NONE);
             req_extra_of (scan)->into_group = grp;
           }
 

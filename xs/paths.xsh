@@ -152,8 +152,7 @@ DESTROY (SV *self)
             XSRETURN_EMPTY;
           }
 
-        Newxz (req, 1, aio_req);
-        req->kind = RESULT_NONE;
+        req = req_alloc (RESULT_NONE);
         req->core = aiors_submit_wd_close (pool, (uintptr_t)req, 4, fd);
         check_core (aTHX_ req);
         PUTBACK;

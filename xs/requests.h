@@ -22,6 +22,19 @@ get_cb (pTHX_ SV *callback)
 
 static void check_fork (pTHX);
 
+/* A zeroed aio_req.  Newx + Zero rather than Newxz: calloc bypasses
+ * malloc's per-thread cache, and requests come by the million. */
+static aio_req *
+req_alloc (enum result_kind kind)
+{
+  aio_req *req;
+
+  Newx (req, 1, aio_req);
+  Zero (req, 1, aio_req);
+  req->kind = kind;
+  return req;
+}
+
 /* Allocates the glue side of a request; takes and resets aioreq_pri. */
 static aio_req *
 req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
@@ -31,9 +44,8 @@ req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
 
   check_fork (aTHX);
 
-  Newxz (req, 1, aio_req);
+  req = req_alloc (kind);
   req->callback = cb;
-  req->kind = kind;
   *pri = next_pri;
   next_pri = 0;
   return req;

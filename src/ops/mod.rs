@@ -43,9 +43,7 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
                 Target::Path(ref path) => sys::fstatat(path.dir, &path.path, follow)?,
                 Target::Fd(fd) => sys::fstat(fd)?,
             };
-            let mut out = buf.take().unwrap_or_else(|| Box::new(sys::zeroed_stat()));
-            *out = st;
-            Ok(Output::Stat(out))
+            Ok(Output::Stat(Box::write(buf.take().unwrap_or_else(Box::new_uninit), st)))
         }
         Op::Unlink { ref path } => int(sys::unlink_at(path.dir, &path.path, 0)),
         Op::Rmdir { ref path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),
