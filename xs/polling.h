@@ -24,19 +24,21 @@ finish (pTHX_ aio_req *req, const aiors_event *ev)
   if (!ev->cancelled && req->callback)
     {
       dSP;
+      /* the callback may replace itself ($req->cb): keep it alive (G_EVAL
+       * brings every die back here, so no savestack entry is needed) */
+      SV *callback = SvREFCNT_inc_NN (req->callback);
 
       ENTER;
       SAVETMPS;
-      /* the callback may replace itself ($req->cb): keep it alive */
-      SAVEFREESV (SvREFCNT_inc_NN (req->callback));
       PUSHMARK (SP);
       PUTBACK;
       push_results (aTHX_ req, ev);
       errno = req->kind == RESULT_GROUP ? EXTRA (req)->grp_errno : ev->errno_;
-      call_sv (req->callback, G_VOID | G_DISCARD | G_EVAL);
+      call_sv (callback, G_VOID | G_DISCARD | G_EVAL);
       died = SvTRUE (ERRSV);
       FREETMPS;
       LEAVE;
+      SvREFCNT_dec (callback);
     }
 
   if (req->inuse)
