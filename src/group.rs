@@ -17,13 +17,12 @@ use std::sync::{Arc, MutexGuard};
 
 use crate::request::Request;
 
-/// Membership of a request, and the group state if it is a group.
+/// Membership of a request, and the group state if it is a group.  Made
+/// only for groups and their members (see `Request::links`).
 #[derive(Debug, Default)]
 pub(crate) struct Links {
     /// The group this request belongs to and its slot in that group.
-    /// Boxed: most requests belong to no group, and every byte of a
-    /// request counts when a million of them are queued.
-    parent: Option<Box<(Arc<Request>, usize)>>,
+    parent: Option<(Arc<Request>, usize)>,
     group: Option<Box<GroupState>>,
 }
 
@@ -121,7 +120,7 @@ pub fn add(group: &Arc<Request>, member: &Arc<Request>) -> Result<(), AddError> 
         }
     })
     .ok_or(AddError::NotAGroup)?;
-    lock_links(member).parent = Some(Box::new((Arc::clone(group), slot)));
+    lock_links(member).parent = Some((Arc::clone(group), slot));
     member.in_group.store(true, Ordering::Relaxed);
     Ok(())
 }
@@ -131,7 +130,7 @@ pub(crate) fn detach(member: &Request) -> Option<Arc<Request>> {
     if !member.in_group.swap(false, Ordering::Relaxed) {
         return None;
     }
-    let (group, slot) = *lock_links(member).parent.take()?;
+    let (group, slot) = lock_links(member).parent.take()?;
     with_group(&group, |state| {
         state.members[slot] = None;
         state.free_slots.push(slot);

@@ -56,7 +56,10 @@ static req_extra *
 req_extra_of (aio_req *req)
 {
   if (!req->extra)
-    Newxz (req->extra, 1, req_extra);
+    {
+      Newx (req->extra, 1, req_extra);
+      Zero (req->extra, 1, req_extra);
+    }
 
   return req->extra;
 }
