@@ -34,6 +34,23 @@ impl<T> PriQueue<T> {
         item
     }
 
+    /// Makes room for `additional` more items of priority `pri`.
+    pub fn reserve(&mut self, pri: Pri, additional: usize) {
+        self.levels[pri.rank()].reserve(additional);
+    }
+
+    /// The number of items per priority level, highest first.
+    pub fn lens(&self) -> [usize; Pri::LEVELS] {
+        std::array::from_fn(|rank| self.levels[rank].len())
+    }
+
+    /// Makes room for `additional[level]` more items per level (as `lens`).
+    pub fn reserve_each(&mut self, additional: [usize; Pri::LEVELS]) {
+        for (level, more) in self.levels.iter_mut().zip(additional) {
+            level.reserve(more);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -71,5 +88,24 @@ mod tests {
         assert_eq!(order, ["high1", "high2", "a", "b", "low"]);
         assert!(q.is_empty());
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn room_is_made_per_level() {
+        let mut q = PriQueue::default();
+        q.push(Pri::new(4), 1);
+        q.push(Pri::new(0), 2);
+        q.push(Pri::new(0), 3);
+        let lens = q.lens();
+        assert_eq!((lens[Pri::new(4).rank()], lens[Pri::new(0).rank()], lens.iter().sum::<usize>()), (1, 2, 3));
+        q.reserve_each(lens.map(|n| n * 1000));
+        q.reserve(Pri::new(-4), 500);
+        assert!(q.levels[Pri::new(0).rank()].capacity() >= 2002);
+        assert!(q.levels[Pri::new(-4).rank()].capacity() >= 500);
+        q.shrink_if_empty();
+        assert!(q.levels[Pri::new(0).rank()].capacity() >= 2002, "not empty: kept");
+        while q.pop().is_some() {}
+        q.shrink_if_empty();
+        assert!(q.levels.iter().all(|level| level.capacity() <= 64), "drained: given back");
     }
 }

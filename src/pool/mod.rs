@@ -69,6 +69,13 @@ const SENTRY: Duration = Duration::from_millis(1);
 /// system after they are done.
 const BURST: usize = 16 * 1024;
 
+/// Outstanding requests from which the polling thread makes room in the
+/// result queue for all of their results, so that workers never grow it:
+/// memory a worker allocates lands in its thread's malloc arena, whose top
+/// `malloc_trim` does not give back (megabytes after a million requests).
+/// Room that is never used costs no resident memory.
+const RESERVE_FROM: usize = 1024;
+
 /// Most requests a worker takes from the queue at once.
 const MAX_BATCH: usize = 16;
 
@@ -300,6 +307,10 @@ impl Pool {
             }
         }
         self.count_new_request();
+        let outstanding = self.nreqs();
+        if outstanding >= RESERVE_FROM && outstanding.is_power_of_two() && self.nthreads() > 0 {
+            lock(&shared.results).queue.reserve(pri, outstanding);
+        }
         self.maybe_start_thread();
         req
     }
@@ -515,6 +526,9 @@ impl Pool {
         self.batch = VecDeque::new();
         self.agenda = Vec::new();
         lock(&self.shared.work).queue.shrink_if_empty();
+        // Only here, not whenever it runs empty: a worker would grow it
+        // again (see RESERVE_FROM).
+        lock(&self.shared.results).queue.shrink_if_empty();
         sys::malloc_trim();
     }
 
@@ -567,6 +581,11 @@ impl Pool {
         }
         let busy = self.nreqs().saturating_sub(self.npending());
         if threads < busy {
+            if threads == 0 && busy >= RESERVE_FROM {
+                // A pool restarting on a backlog (max_parallel was 0).
+                let queued = lock(&self.shared.work).queue.lens();
+                lock(&self.shared.results).queue.reserve_each(queued);
+            }
             self.shared.start_thread(busy);
         }
     }
@@ -589,7 +608,6 @@ impl Shared {
             self.notifier.drain();
             results.signalled = false;
         }
-        results.queue.shrink_if_empty();
     }
 }
 
