@@ -1742,9 +1742,12 @@ event loop per result.  Threads start on demand, up to the limit
 Memory: a queued request costs about 150 bytes (two small allocations and
 a queue slot).  What the submitting thread allocates for a request (its
 path, the buffer for a C<stat> result) is freed by that thread, never by a
-worker, so the threads do not contend for the allocator.  After a burst of
-more than 16384 outstanding requests has drained, the queues' memory is
-given back to the system.  Panics inside the engine fail the request
+worker, so the threads do not contend for the allocator; from 1024
+outstanding requests on, the polling thread also makes room in the result
+queue for all of them, so workers allocate nothing but variable-sized
+results (directory listings, C<aio_slurp> data).  After a burst of more
+than 16384 outstanding requests has drained, the queues' memory is given
+back to the system (C<malloc_trim>).  Panics inside the engine fail the request
 (C<EIO>) instead of the process.
 
 =head2 Engines: threads and io_uring
