@@ -945,6 +945,11 @@ Runs the callbacks of waiting results.  Returns 0 when all were handled,
 -1 (with C<$!> = EAGAIN) when C<max_poll_reqs> or C<max_poll_time> cut the
 round short.  If a callback dies, C<poll_cb> dies with its error after the
 request was cleaned up; later results stay queued for the next call.
+While workers are running requests and more are queued, C<poll_cb> waits
+up to 20 microseconds for further results before it returns (within
+C<max_poll_time>), so that a stream of small requests is handled in one
+call rather than one trip through the event loop per result (see
+L</THE RUST ENGINE>).
 
 =item IO::AIO::poll_wait
 
