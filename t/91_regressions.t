@@ -407,4 +407,34 @@ is in_child (sub {
    is $n, 3, "... while the parent keeps its results";
 }
 
+# replacing a group's feeder, or its result, frees the old one, whose
+# destructor may run any code: here one that finishes the group itself
+{
+   package AIOTest::FinishOnDestroy;
+   sub new { bless {}, shift }
+   sub DESTROY { IO::AIO::flush }
+}
+is in_child (sub {
+   my $done = 0;
+   my $grp = aio_group sub { ++$done };
+   $grp->limit (1);
+   $grp->add (IO::AIO::aio_busy (0.05));            # full: the feeder waits
+   {
+      my $bomb = AIOTest::FinishOnDestroy->new;
+      $grp->feed (sub { $bomb; return });           # never called while full
+   }
+   $grp->feed (sub { });                            # frees the bomb's feeder
+   IO::AIO::flush;
+   $done == 1 or die "group callback ran $done times";
+
+   my $grp2 = aio_group sub { ++$done };
+   {
+      my $bomb = AIOTest::FinishOnDestroy->new;
+      $grp2->result ($bomb);
+   }
+   $grp2->result (1);                               # frees the bomb's result
+   IO::AIO::flush;
+   $done == 2 or die "second group callback ran ${\($done - 1)} times";
+}), 0, "feeder_or_result_replaced_by_destructor_use_after_free: harmless";
+
 done_testing;

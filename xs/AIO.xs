@@ -564,8 +564,8 @@ cancel_subs (SV *self)
 
         if (grp)
           {
-            drop_feeder (aTHX_ grp);
             aiors_grp_cancel_subs (grp->core);
+            drop_feeder (aTHX_ grp); /* last: it may run any code */
           }
 }
 
@@ -574,20 +574,24 @@ result (SV *self, ...)
 	CODE:
 {
         aio_req *grp = SvAIO_REQ (aTHX_ self);
-        AV *av;
+        req_extra *extra;
+        AV *av, *old;
         int i;
 
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        req_extra_of (grp)->grp_errno = errno;
+        extra = req_extra_of (grp);
+        extra->grp_errno = errno;
         av = newAV ();
         av_extend (av, items - 1);
         for (i = 1; i < items; ++i)
           av_push (av, newSVsv (ST (i)));
 
-        SvREFCNT_dec ((SV *)req_extra_of (grp)->grp_result);
-        grp->extra->grp_result = av;
+        /* replace, then free: freeing may run a destructor (and any code) */
+        old = extra->grp_result;
+        extra->grp_result = av;
+        SvREFCNT_dec ((SV *)old);
 }
 
 void
@@ -621,11 +625,12 @@ feed (SV *self, SV *callback = &PL_sv_undef)
 	CODE:
 {
         aio_req *grp = SvAIO_REQ (aTHX_ self);
+        SV *old;
 
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        SvREFCNT_dec (req_extra_of (grp)->feeder);
+        old = req_extra_of (grp)->feeder;
         grp->extra->feeder = newSVsv (callback);
         aiors_grp_set_feeder (grp->core, 1);
 
@@ -635,4 +640,8 @@ feed (SV *self, SV *callback = &PL_sv_undef)
 
         if (aiors_grp_feed_begin (grp->core))
           feed_group (aTHX_ grp);
+
+        /* last: freeing may run a destructor (and any code, which may
+         * finish the group) */
+        SvREFCNT_dec (old);
 }

@@ -70,8 +70,11 @@ drop_feeder (pTHX_ aio_req *grp)
 {
   if (grp->extra)
     {
-      SvREFCNT_dec (grp->extra->feeder);
+      SV *old = grp->extra->feeder;
+
+      /* cleared first: freeing may run a destructor (and any code) */
       grp->extra->feeder = NULL;
+      SvREFCNT_dec (old);
     }
 }
 

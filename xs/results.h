@@ -349,8 +349,10 @@ result_into_group (pTHX_ aio_req *grp, const aiors_event *ev)
     }
 
   req_extra *extra = req_extra_of (grp);
+  AV *old = extra->grp_result;
 
-  SvREFCNT_dec ((SV *)extra->grp_result);
+  /* replaced first: freeing may run a destructor (and any code) */
   extra->grp_result = av;
   extra->grp_errno = ev->errno_;
+  SvREFCNT_dec ((SV *)old);
 }
