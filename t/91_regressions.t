@@ -437,4 +437,17 @@ is in_child (sub {
    $done == 2 or die "second group callback ran ${\($done - 1)} times";
 }), 0, "feeder_or_result_replaced_by_destructor_use_after_free: harmless";
 
+# the same for a request's callback ($req->cb)
+is in_child (sub {
+   my $ran = "";
+   my $req = IO::AIO::aio_busy (0.05, sub { $ran .= "old" });
+   {
+      my $bomb = AIOTest::FinishOnDestroy->new;
+      $req->cb (sub { $bomb; $ran .= "bomb" });
+   }
+   $req->cb (sub { $ran .= "new" });                # frees the bomb's callback
+   IO::AIO::flush;
+   $ran eq "new" or die "callbacks that ran: '$ran'";
+}), 0, "callback_replaced_by_destructor_use_after_free: harmless";
+
 done_testing;

@@ -476,8 +476,12 @@ INCLUDE: helpers.xsh
 void
 _on_next_submit (SV *cb)
 	CODE:
-        SvREFCNT_dec (on_next_submit);
+{
+        SV *old = on_next_submit;
+
         on_next_submit = SvOK (cb) ? newSVsv (cb) : NULL;
+        SvREFCNT_dec (old); /* last: it may run any code */
+}
 
 PROTOTYPES: DISABLE
 
@@ -507,10 +511,10 @@ cb (SV *self, SV *callback = NO_INIT)
 
         if (items > 1)
           {
-            SV *cb = get_cb (aTHX_ callback);
+            SV *old = req->callback;
 
-            SvREFCNT_dec (req->callback);
-            req->callback = cb;
+            req->callback = get_cb (aTHX_ callback);
+            SvREFCNT_dec (old); /* last: it may run any code */
           }
 }
 
