@@ -450,4 +450,19 @@ is in_child (sub {
    $ran eq "new" or die "callbacks that ran: '$ran'";
 }), 0, "callback_replaced_by_destructor_use_after_free: harmless";
 
+# AnyEvent::AIO's one-shot submission hook may run any code, here a flush
+# that finishes the request before its object is returned
+is in_child (sub {
+   my $ran = 0;
+   IO::AIO::_on_next_submit (sub { IO::AIO::flush });
+   my $req = aio_nop sub { ++$ran };
+   $ran == 1 or die "callback ran $ran times";
+   $req->cancel;                                    # a finished request: no-op
+   defined $req->cb and die "a finished request still has a callback";
+   IO::AIO::_on_next_submit (sub { IO::AIO::flush });
+   my $grp = aio_group sub { ++$ran };
+   $ran == 2 or die "group callback ran ${\($ran - 1)} times";
+   $grp->cancel;
+}), 0, "submission_hook_finishing_the_request_use_after_free: harmless";
+
 done_testing;

@@ -275,6 +275,7 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
         aio_path p;
         int pri;
         aio_req *grp = NULL, *scan;
+        SV *obj;
 
         PERL_UNUSED_VAR (maxreq);
         path_of (aTHX_ pathname, &p);
@@ -297,10 +298,10 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
           aiors_grp_add (grp->core, scan->core);
 
         PUTBACK;
-        run_on_next_submit (aTHX);
+        obj = grp ? req_submitted (aTHX_ grp, grp_stash) : req_submitted (aTHX_ scan, NULL);
         SPAGAIN;
-        if (grp)
-          XPUSHs (req_sv (aTHX_ grp, grp_stash));
+        if (obj)
+          XPUSHs (obj);
 }
 
 void
@@ -360,12 +361,14 @@ aio_group (SV *callback = &PL_sv_undef)
         int pri;
         aio_req *req = req_new (aTHX_ callback, RESULT_GROUP, &pri);
 
+        SV *obj;
+
         req->core = aiors_submit_group (pool, (uintptr_t)req, pri);
         check_core (aTHX_ req);
         PUTBACK;
-        run_on_next_submit (aTHX);
+        obj = req_submitted (aTHX_ req, grp_stash);
         SPAGAIN;
-        XPUSHs (req_sv (aTHX_ req, grp_stash));
+        XPUSHs (obj);
 }
 
 void

@@ -166,13 +166,29 @@ check_core (pTHX_ aio_req *req)
  * unless called in void context. */
 #define REQ_RETURN(req)                                          \
   STMT_START {                                                   \
+    SV *req_obj_;                                                \
     check_core (aTHX_ req);                                      \
     PUTBACK;                                                     \
-    run_on_next_submit (aTHX);                                   \
+    req_obj_ = req_submitted (aTHX_ req, GIMME_V != G_VOID ? req_stash : NULL); \
     SPAGAIN;                                                     \
-    if (GIMME_V != G_VOID)                                       \
-      XPUSHs (req_sv (aTHX_ req, req_stash));                    \
+    if (req_obj_)                                                \
+      XPUSHs (req_obj_);                                         \
   } STMT_END
+
+static void run_on_next_submit (pTHX);
+
+/* After a submission: makes the caller's object (of class `stash`; none
+ * if NULL), then runs AnyEvent::AIO's hook.  In this order because the
+ * hook may run any code, even code that finishes and frees the request:
+ * its object then simply reports it as done. */
+static SV *
+req_submitted (pTHX_ aio_req *req, HV *stash)
+{
+  SV *obj = stash ? req_sv (aTHX_ req, stash) : NULL;
+
+  run_on_next_submit (aTHX);
+  return obj;
+}
 
 static void
 run_on_next_submit (pTHX)
