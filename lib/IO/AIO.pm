@@ -1877,6 +1877,13 @@ requests stay the parent's).  The original hangs there.
 requests run in C<poll_cb>, C<poll_wait> and C<flush> instead of waiting
 forever.
 
+=item * Code that runs while a request is being changed or submitted, and
+finishes that request, is safe: a destructor run by replacing a callback
+(C<< $req->cb >>), a feeder or a group result (C<< $grp->feed >>,
+C<< $grp->result >>, C<cancel_subs>), or the one-shot submission hook
+AnyEvent::AIO installs, may call C<IO::AIO::flush>.  The original frees the
+old value first and then writes to the request, which may be gone by then.
+
 =back
 
 Other differences, where both behaviours are safe:
