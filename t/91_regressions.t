@@ -465,4 +465,26 @@ is in_child (sub {
    $grp->cancel;
 }), 0, "submission_hook_finishing_the_request_use_after_free: harmless";
 
+# reading an argument may run code too (a tied scalar's FETCH), which may
+# finish the request whose callback, feeder or result it is to become
+{
+   package AIOTest::FlushOnFetch;
+   sub TIESCALAR { bless [$_[1]], $_[0] }
+   sub FETCH { IO::AIO::flush; $_[0][0] }
+}
+is in_child (sub {
+   my $ran = "";
+   my $req = IO::AIO::aio_busy (0.02, sub { $ran .= "old " });
+   tie my $cb, "AIOTest::FlushOnFetch", sub { $ran .= "new " };
+   $req->cb ($cb);                                  # finishes with the old one
+   my $grp = aio_group sub { $ran .= "grp " };
+   tie my $value, "AIOTest::FlushOnFetch", 42;
+   $grp->result ($value);                           # the group finishes first
+   my $grp2 = aio_group sub { $ran .= "grp2" };
+   tie my $feeder, "AIOTest::FlushOnFetch", sub { };
+   $grp2->feed ($feeder);
+   IO::AIO::flush;
+   $ran eq "old grp grp2" or die "callbacks that ran: '$ran'";
+}), 0, "argument_magic_finishing_the_request_use_after_free: harmless";
+
 done_testing;

@@ -514,9 +514,18 @@ cb (SV *self, SV *callback = NO_INIT)
 
         if (items > 1)
           {
-            SV *old = req->callback;
+            /* get_cb may run code (magic), which may finish the request */
+            SV *cb = get_cb (aTHX_ callback), *old;
 
-            req->callback = get_cb (aTHX_ callback);
+            req = SvAIO_REQ (aTHX_ self);
+            if (!req)
+              {
+                SvREFCNT_dec (cb);
+                XSRETURN_EMPTY;
+              }
+
+            old = req->callback;
+            req->callback = cb;
             SvREFCNT_dec (old); /* last: it may run any code */
           }
 }
@@ -581,6 +590,7 @@ result (SV *self, ...)
 	CODE:
 {
         aio_req *grp = SvAIO_REQ (aTHX_ self);
+        int errorno = errno;
         req_extra *extra;
         AV *av, *old;
         int i;
@@ -588,17 +598,21 @@ result (SV *self, ...)
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
-        extra = req_extra_of (grp);
-        extra->grp_errno = errno;
-        av = newAV ();
+        av = (AV *)sv_2mortal ((SV *)newAV ());
         av_extend (av, items - 1);
         for (i = 1; i < items; ++i)
           av_push (av, newSVsv (ST (i)));
 
-        /* replace, then free: freeing may run a destructor (and any code) */
-        old = extra->grp_result;
-        extra->grp_result = av;
-        SvREFCNT_dec ((SV *)old);
+        /* copying may run code (magic), which may finish the group */
+        grp = SvAIO_REQ (aTHX_ self);
+        if (grp)
+          {
+            extra = req_extra_of (grp);
+            extra->grp_errno = errorno;
+            old = extra->grp_result;
+            extra->grp_result = (AV *)SvREFCNT_inc_NN ((SV *)av);
+            SvREFCNT_dec ((SV *)old); /* last: it may run any code */
+          }
 }
 
 void
@@ -632,13 +646,22 @@ feed (SV *self, SV *callback = &PL_sv_undef)
 	CODE:
 {
         aio_req *grp = SvAIO_REQ (aTHX_ self);
-        SV *old;
+        SV *feeder, *old;
 
         if (!grp)
           croak ("busy IO::AIO::REQ object expected");
 
+        /* copying may run code (magic), which may finish the group */
+        feeder = newSVsv (callback);
+        grp = SvAIO_REQ (aTHX_ self);
+        if (!grp)
+          {
+            SvREFCNT_dec (feeder);
+            XSRETURN_EMPTY;
+          }
+
         old = req_extra_of (grp)->feeder;
-        grp->extra->feeder = newSVsv (callback);
+        grp->extra->feeder = feeder;
         aiors_grp_set_feeder (grp->core, 1);
 
         /* a feeder without a limit would never run: default to 2 */

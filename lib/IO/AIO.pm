@@ -1881,7 +1881,8 @@ forever.
 finishes that request, is safe: a destructor run by replacing a callback
 (C<< $req->cb >>), a feeder or a group result (C<< $grp->feed >>,
 C<< $grp->result >>, C<cancel_subs>), or the one-shot submission hook
-AnyEvent::AIO installs, may call C<IO::AIO::flush>.  The original frees the
+AnyEvent::AIO installs, or a tied argument's C<FETCH>, may call
+C<IO::AIO::flush>.  The original frees the
 old value (or runs the hook) first and then uses the request, which may be
 gone by then.
 
