@@ -108,6 +108,19 @@ unsafe fn path_at(dir: c_int, path: *const c_char, len: usize) -> Result<At, Err
     CString::new(bytes).map(|path| At { dir, path }).map_err(|_| Errno(libc::ENOENT))
 }
 
+/// A path (`path` non-null) or the descriptor `fd`.
+///
+/// # Safety
+/// `path` null or pointing to `path_len` bytes.
+unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int) -> Result<Target, Errno> {
+    if path.is_null() {
+        Ok(Target::Fd(fd))
+    } else {
+        // SAFETY: the caller guarantees `path_len` bytes at `path`.
+        unsafe { path_at(dir, path, path_len) }.map(Target::Path)
+    }
+}
+
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
     Arc::into_raw(req).cast_mut()
 }

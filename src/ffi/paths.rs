@@ -29,19 +29,6 @@ pub const AIORS_RESOLVE_READLINK: c_int = 1;
 pub const AIORS_RESOLVE_REALPATH: c_int = 2;
 pub const AIORS_RESOLVE_WD: c_int = 3;
 
-/// A path (`path` non-null) or the descriptor `fd`.
-///
-/// # Safety
-/// `path` null or pointing to `path_len` bytes.
-unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int) -> Result<Target, Errno> {
-    if path.is_null() {
-        Ok(Target::Fd(fd))
-    } else {
-        // SAFETY: the caller guarantees `path_len` bytes at `path`.
-        unsafe { path_at(dir, path, path_len) }.map(Target::Path)
-    }
-}
-
 /// Requests on a path or descriptor: `AIORS_ATTR_*`.
 ///
 /// # Safety

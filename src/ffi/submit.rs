@@ -156,13 +156,8 @@ pub unsafe extern "C" fn aiors_submit_stat(
     fd: c_int,
     follow: c_int,
 ) -> *mut AiorsReq {
-    let target = if path.is_null() {
-        Ok(Target::Fd(fd))
-    } else {
-        // SAFETY: the caller guarantees `path_len` bytes at `path`.
-        unsafe { path_at(dir, path, path_len) }.map(Target::Path)
-    };
-    let op = target.map(|target| Op::stat(target, follow != 0));
+    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+    let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::stat(target, follow != 0));
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, token, pri, op) }
 }
