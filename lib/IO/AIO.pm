@@ -1741,8 +1741,14 @@ workers are still running requests and more are queued, it looks for new
 results for up to 20 microseconds before it returns (never beyond
 C<max_poll_time>): in a stream of small requests the callbacks then run
 while the workers make the next syscalls, instead of one trip through the
-event loop per result.  Threads start on demand, up to the limit
-(default 4).
+event loop per result.  Likewise, a request submitted when a worker is
+looking for work, with no other request queued and no result waiting, is
+given up to 3 microseconds to complete before the submitting function
+returns: a request as quick as an C<aio_nop> or a cached C<aio_stat> is then
+done before the caller reaches its event loop, whose C<select> finds the
+descriptor readable at once instead of sleeping until the worker's write
+wakes it.  After requests that took longer, this waiting backs off (down to
+one try in 64).  Threads start on demand, up to the limit (default 4).
 
 Memory: a queued request costs about 150 bytes (two small allocations and
 a queue slot).  What the submitting thread allocates for a request (its

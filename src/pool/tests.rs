@@ -151,3 +151,28 @@ fn group_completes_after_members_and_feeds() {
     }
     assert_eq!(order, [1, 2, 3, 10]);
 }
+
+/// Waiting for a quick result backs off while results do not come in
+/// time: after the n-th miss in a row the next 2^n - 1 chances are skipped,
+/// up to 2^QUICK_MISSES_MAX - 1; a result resets it.
+#[test]
+fn quick_result_wait_backs_off_after_misses() {
+    let pool = Pool::new().unwrap();
+    for misses in 1..=QUICK_MISSES_MAX + 1 {
+        let start = Instant::now();
+        pool.await_quick_result();
+        assert!(start.elapsed() >= QUICK_RESULT, "miss {misses} waited");
+        let skips = (1u32 << misses.min(QUICK_MISSES_MAX)) - 1;
+        assert_eq!(pool.quick_skips.get(), skips);
+        for left in (0..skips).rev() {
+            pool.await_quick_result();
+            assert_eq!(pool.quick_skips.get(), left);
+        }
+    }
+    assert_eq!(pool.quick_misses.get(), QUICK_MISSES_MAX);
+    let done =
+        Completion { job: Job { req: Request::new(1, Pri::default()), op: Op::Nop }, outcome: Ok(Output::Int(0)) };
+    pool.shared.push_result(done);
+    pool.await_quick_result();
+    assert_eq!((pool.quick_misses.get(), pool.quick_skips.get()), (0, 0), "a result resets the back-off");
+}

@@ -193,11 +193,13 @@ impl Shared {
         let pri = completion.job.req.pri();
         let mut results = lock(&self.results);
         results.queue.push(pri, completion);
-        self.counters.pushed.fetch_add(1, Relaxed);
         if !results.signalled {
             results.signalled = true;
             self.notifier.signal();
         }
+        // Counted after the signal: a submitter that saw its result arrive
+        // (`await_quick_result`) then finds the descriptor readable.
+        self.counters.pushed.fetch_add(1, Relaxed);
     }
 
     /// After a batch: looks for new work for a short while instead of
