@@ -243,8 +243,9 @@ mod pool_tests {
 
     use super::*;
     use crate::group;
+    use crate::pool::testing::Named;
     use crate::pool::{Event, Pool};
-    use crate::request::{At, Errno, ForeignBuf, Output, Pri, Token};
+    use crate::request::{At, Errno, ForeignBuf, Output, Pri};
 
     fn uring_pool() -> Option<Pool> {
         if let Err(why) = uring::probe() {
@@ -272,8 +273,8 @@ mod pool_tests {
         Other,
     }
 
-    /// Drains the pool, recording every done request's token and outcome.
-    fn drain(pool: &mut Pool) -> Vec<(Token, Seen)> {
+    /// Drains the pool, recording every done request's name and outcome.
+    fn drain(pool: &mut Pool, names: &Named) -> Vec<(usize, Seen)> {
         let mut done = Vec::new();
         while pool.nreqs() > 0 {
             pool.wait();
@@ -297,7 +298,7 @@ mod pool_tests {
                     },
                     _ => Seen::Other,
                 };
-                done.push((token, seen));
+                done.push((names.of(token), seen));
             }
         }
         done
@@ -326,6 +327,7 @@ mod pool_tests {
         let (pipe_r, pipe_w) = crate::sys::pipe_nonblocking().unwrap();
         let mut seen = Vec::new();
         for mut pool in pools() {
+            let mut names = Named::default();
             let mut bytes = vec![0u8; 64];
             let ops = vec![
                 Op::Open { path: at("/nonexistent/aiors"), flags: libc::O_RDONLY, mode: 0 },
@@ -354,11 +356,11 @@ mod pool_tests {
                 Op::Fdatasync { fd: f.as_raw_fd() },
                 Op::Fsync { fd: pipe_r },
             ];
-            for (token, op) in ops.into_iter().enumerate() {
-                pool.submit(token, Pri::default(), op);
+            for (name, op) in ops.into_iter().enumerate() {
+                names.submit(&pool, name, Pri::default(), op);
             }
-            let mut done = drain(&mut pool);
-            done.sort_by_key(|(token, _)| *token);
+            let mut done = drain(&mut pool, &names);
+            done.sort_by_key(|(name, _)| *name);
             seen.push(done);
         }
         if let [threads, uring] = &seen[..] {
@@ -377,26 +379,27 @@ mod pool_tests {
     #[test]
     fn ring_keeps_priority_order_and_sequence_and_never_runs_cancelled() {
         let Some(mut pool) = uring_pool() else { return };
+        let mut names = Named::default();
         let file = tmp("order");
         let f = std::fs::OpenOptions::new().read(true).write(true).open(&file).unwrap();
         let fd = f.as_raw_fd();
         pool.set_max_parallel(1);
-        pool.submit(100, Pri::default(), Op::Busy { secs: 0.05 });
+        names.submit(&pool, 100, Pri::default(), Op::Busy { secs: 0.05 });
         // Queued behind the busy thread: a write, then a read of what it
         // wrote, at a lower priority; a cancelled write; a high-priority read.
         let mut data = *b"RING";
         let mut back = [0u8; 4];
         let mut early = [0u8; 4];
         let mut gone = *b"XXXX";
-        pool.submit(1, Pri::new(0), Op::Write { fd, offset: Some(0), buf: buf(&mut data) });
-        pool.submit(2, Pri::new(-1), Op::Read { fd, offset: Some(0), buf: buf(&mut back) });
-        let cancelled = pool.submit(3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: buf(&mut gone) });
+        names.submit(&pool, 1, Pri::new(0), Op::Write { fd, offset: Some(0), buf: buf(&mut data) });
+        names.submit(&pool, 2, Pri::new(-1), Op::Read { fd, offset: Some(0), buf: buf(&mut back) });
+        let cancelled = names.submit(&pool, 3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: buf(&mut gone) });
         group::cancel(&cancelled);
-        pool.submit(4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: buf(&mut early) });
-        pool.submit(5, Pri::new(0), Op::stat(Target::Fd(fd), true));
-        let done = drain(&mut pool);
-        let tokens: Vec<Token> = done.iter().map(|(t, _)| *t).filter(|&t| t != 100).collect();
-        assert_eq!(tokens, [4, 1, 3, 5, 2], "results in priority order");
+        names.submit(&pool, 4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: buf(&mut early) });
+        names.submit(&pool, 5, Pri::new(0), Op::stat(Target::Fd(fd), true));
+        let done = drain(&mut pool, &names);
+        let names: Vec<usize> = done.iter().map(|(t, _)| *t).filter(|&t| t != 100).collect();
+        assert_eq!(names, [4, 1, 3, 5, 2], "results in priority order");
         assert_eq!(&early, b"hell", "the high-priority read ran first");
         assert_eq!(&back, b"RING", "the read ran after the write");
         assert!(done.contains(&(3, Seen::Err(libc::ECANCELED))));
@@ -410,17 +413,18 @@ mod pool_tests {
     #[test]
     fn a_bad_path_in_a_chain_leaves_the_others_to_run() {
         let Some(mut pool) = uring_pool() else { return };
+        let mut names = Named::default();
         pool.set_max_parallel(1);
-        pool.submit(100, Pri::default(), Op::Busy { secs: 0.02 });
-        for token in 0..8 {
-            let path = if token == 3 { "" } else { "/" };
-            pool.submit(token, Pri::default(), Op::stat(Target::Path(at(path)), true));
+        names.submit(&pool, 100, Pri::default(), Op::Busy { secs: 0.02 });
+        for name in 0..8 {
+            let path = if name == 3 { "" } else { "/" };
+            names.submit(&pool, name, Pri::default(), Op::stat(Target::Path(at(path)), true));
         }
-        let done = drain(&mut pool);
-        for (token, seen) in done.into_iter().filter(|(t, _)| *t != 100) {
-            match token {
+        let done = drain(&mut pool, &names);
+        for (name, seen) in done.into_iter().filter(|(n, _)| *n != 100) {
+            match name {
                 3 => assert_eq!(seen, Seen::Err(libc::ENOENT)),
-                _ => assert!(matches!(seen, Seen::Stat { .. }), "{token}: {seen:?}"),
+                _ => assert!(matches!(seen, Seen::Stat { .. }), "{name}: {seen:?}"),
             }
         }
     }

@@ -235,11 +235,11 @@ mod tests {
     use crate::request::Pri;
 
     fn group() -> Arc<Request> {
-        Request::new_group(0, Pri::default())
+        Request::new_group(Pri::default())
     }
 
     fn plain() -> Arc<Request> {
-        Request::new(0, Pri::default())
+        Request::new(Pri::default())
     }
 
     #[test]

@@ -8,15 +8,38 @@
 use std::ffi::CString;
 use std::mem::MaybeUninit;
 use std::os::fd::{OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use once_cell::race::OnceBox;
 
 use crate::group::Links;
 
-/// Opaque value chosen by the caller (the XS glue), handed back exactly once.
+/// How a request's caller recognises it in events: the address of its
+/// `UserArea`.
 pub type Token = usize;
+
+/// Words of room in every request for the caller's own record of it (the
+/// XS glue keeps its per-request struct there), so that a request is one
+/// allocation, not one of ours and one of the caller's.
+pub const USER_WORDS: usize = 5;
+
+/// The caller's record, untouched by the engine.  Atomics only because
+/// they may be written through a shared reference: the caller reads and
+/// writes the area from the polling thread alone (through `as_ptr`).
+#[derive(Debug, Default)]
+pub struct UserArea([AtomicUsize; USER_WORDS]);
+
+impl UserArea {
+    pub fn as_ptr(&self) -> *mut usize {
+        self.0.as_ptr().cast_mut().cast()
+    }
+
+    /// One word, for callers in Rust (the tests name requests this way).
+    pub fn word(&self, index: usize) -> &AtomicUsize {
+        &self.0[index]
+    }
+}
 
 /// A request priority, always within IO::AIO's range -4..=4.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -352,9 +375,10 @@ pub type Outcome = Result<Output, Errno>;
 /// (for groups and their members) the group bookkeeping.
 #[derive(Debug)]
 pub struct Request {
-    token: Token,
     pri: Pri,
     cancelled: AtomicBool,
+    /// Set by the first submission: a request is queued once.
+    submitted: AtomicBool,
     is_group: bool,
     /// Whether `links` names a parent group: lets the common case (no
     /// group at all) skip the lock.
@@ -364,31 +388,40 @@ pub struct Request {
     /// pays one pointer for it (a million queued requests must fit in a
     /// small allocation each).
     pub(crate) links: OnceBox<Mutex<Links>>,
+    pub user: UserArea,
 }
 
 impl Request {
-    pub(crate) fn new(token: Token, pri: Pri) -> Arc<Request> {
-        Request::with_links(token, pri, OnceBox::new())
+    /// A request to submit with `Pool::submit`.
+    pub fn new(pri: Pri) -> Arc<Request> {
+        Request::with_links(pri, OnceBox::new())
     }
 
-    pub(crate) fn new_group(token: Token, pri: Pri) -> Arc<Request> {
-        Request::with_links(token, pri, OnceBox::with_value(Box::new(Mutex::new(Links::for_group()))))
+    /// A group to submit with `Pool::submit_group`.
+    pub fn new_group(pri: Pri) -> Arc<Request> {
+        Request::with_links(pri, OnceBox::with_value(Box::new(Mutex::new(Links::for_group()))))
     }
 
-    fn with_links(token: Token, pri: Pri, links: OnceBox<Mutex<Links>>) -> Arc<Request> {
+    fn with_links(pri: Pri, links: OnceBox<Mutex<Links>>) -> Arc<Request> {
         let is_group = links.get().is_some();
         Arc::new(Request {
-            token,
             pri,
             cancelled: AtomicBool::new(false),
+            submitted: AtomicBool::new(false),
             is_group,
             in_group: AtomicBool::new(false),
             links,
+            user: UserArea::default(),
         })
     }
 
     pub fn token(&self) -> Token {
-        self.token
+        self.user.as_ptr() as Token
+    }
+
+    /// Marks the request submitted; false if it already was.
+    pub(crate) fn mark_submitted(&self) -> bool {
+        !self.submitted.swap(true, Ordering::Relaxed)
     }
 
     pub fn pri(&self) -> Pri {
@@ -435,12 +468,13 @@ mod tests {
         assert_eq!(Pri::new(-4).rank(), Pri::LEVELS - 1);
     }
 
-    /// A queued request costs its `Arc<Request>` allocation plus a `Job`
-    /// slot in the queue: keep both within the memory budget (with the
-    /// Arc's two counts and malloc's header, 24 bytes fit a 48-byte chunk).
+    /// A queued request costs its `Arc<Request>` allocation (which holds
+    /// the caller's record too) plus a `Job` slot in the queue: keep both
+    /// within the memory budget (with the Arc's two counts and malloc's
+    /// header, 56 bytes fit an 80-byte chunk).
     #[test]
     fn queued_request_stays_small() {
-        assert!(std::mem::size_of::<Request>() <= 24, "Request: {}", std::mem::size_of::<Request>());
+        assert!(std::mem::size_of::<Request>() <= 56, "Request: {}", std::mem::size_of::<Request>());
         assert!(std::mem::size_of::<Job>() <= 56, "Job: {}", std::mem::size_of::<Job>());
         // A waiting result: its job (see `Completion`) and its outcome.
         assert!(std::mem::size_of::<Completion>() <= 88, "Completion: {}", std::mem::size_of::<Completion>());

@@ -1,5 +1,6 @@
-//! Drives the C ABI the way the XS glue does: submit with tokens, poll
-//! events, read results, free handles.
+//! Drives the C ABI the way the XS glue does: make requests, keep a record
+//! in their user area (here: a number naming them), submit, poll events,
+//! read results, free handles.
 
 use std::ffi::c_int;
 use std::ptr;
@@ -15,12 +16,36 @@ fn new_pool() -> *mut Pool {
     pool
 }
 
+/// A new request named `name` (kept in its user area, whose address the
+/// events' tokens are).
+fn named(name: usize, group: bool) -> *mut AiorsReq {
+    let req = aiors_req_new(0, c_int::from(group));
+    assert!(!req.is_null());
+    // SAFETY: a live handle; its user area holds AIORS_REQ_USER_SIZE bytes, zeroed.
+    unsafe {
+        let user = aiors_req_user(req).cast::<usize>();
+        assert_eq!(*user, 0, "zeroed");
+        *user = name;
+    }
+    req
+}
+
+/// The name of the request whose token this is.
+///
+/// # Safety
+/// `token` must come from an event of the last `aiors_poll_next`.
+unsafe fn name_of(token: usize) -> usize {
+    // SAFETY: the request stays alive until the next poll at least.
+    unsafe { *(token as *const usize) }
+}
+
 fn empty_event() -> AiorsEvent {
     AiorsEvent { kind: 0, cancelled: 0, token: 0, result: 0, errno: 0 }
 }
 
-/// Polls until nothing is outstanding; returns (kind, token, cancelled, result, errno).
-fn drain(pool: *mut Pool, mut on_event: impl FnMut(&AiorsEvent)) -> Vec<(c_int, usize, c_int, i64, c_int)> {
+/// Polls until nothing is outstanding; returns (kind, name, cancelled,
+/// result, errno) of each event, and gives `on_event` the name too.
+fn drain(pool: *mut Pool, mut on_event: impl FnMut(usize, &AiorsEvent)) -> Vec<(c_int, usize, c_int, i64, c_int)> {
     let mut seen = Vec::new();
     // SAFETY: `pool` is live and used by this thread only.
     unsafe {
@@ -29,8 +54,9 @@ fn drain(pool: *mut Pool, mut on_event: impl FnMut(&AiorsEvent)) -> Vec<(c_int, 
             aiors_poll_begin(pool);
             let mut event = empty_event();
             while aiors_poll_next(pool, &mut event) == 1 {
-                on_event(&event);
-                seen.push((event.kind, event.token, event.cancelled, event.result, event.errno));
+                let name = name_of(event.token);
+                on_event(name, &event);
+                seen.push((event.kind, name, event.cancelled, event.result, event.errno));
             }
         }
     }
@@ -42,18 +68,21 @@ fn tokens_come_back_once_with_results() {
     let pool = new_pool();
     let path = b"/";
     let missing = b"/nonexistent-aiors";
-    // SAFETY: live pool, valid byte ranges.
-    let handles = unsafe {
-        [
-            aiors_submit_nop(pool, 1, 0),
-            aiors_submit_stat(pool, 2, 0, libc::AT_FDCWD, path.as_ptr().cast(), path.len(), -1, 1),
-            aiors_submit_stat(pool, 3, 0, libc::AT_FDCWD, missing.as_ptr().cast(), missing.len(), -1, 1),
-            aiors_submit_stat(pool, 4, 0, libc::AT_FDCWD, b"a\0b".as_ptr().cast(), 3, -1, 1),
-        ]
-    };
+    let handles = [1, 2, 3, 4].map(|name| named(name, false));
+    // SAFETY: live pool and handles, valid byte ranges.
+    unsafe {
+        assert_eq!(aiors_submit_nop(pool, handles[0]), 1);
+        assert_eq!(aiors_submit_stat(pool, handles[1], libc::AT_FDCWD, path.as_ptr().cast(), path.len(), -1, 1), 1);
+        let stat_missing =
+            aiors_submit_stat(pool, handles[2], libc::AT_FDCWD, missing.as_ptr().cast(), missing.len(), -1, 1);
+        assert_eq!(stat_missing, 1);
+        assert_eq!(aiors_submit_stat(pool, handles[3], libc::AT_FDCWD, b"a\0b".as_ptr().cast(), 3, -1, 1), 1);
+        assert_eq!(aiors_submit_nop(pool, handles[0]), 0, "a request is submitted once");
+        assert_eq!(aiors_submit_group(pool, handles[1]), 0, "only a group starts as one");
+    }
     let mut stat_was_dir = false;
-    let mut events = drain(pool, |event| {
-        if event.token == 2 {
+    let mut events = drain(pool, |name, _| {
+        if name == 2 {
             // SAFETY: the stat result is valid until the next poll.
             let st = unsafe { aiors_result_stat(pool).as_ref() }.expect("a stat result");
             stat_was_dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
@@ -83,7 +112,9 @@ fn groups_feed_and_finish_after_members_and_cancel_reaches_members() {
     // SAFETY: live pool and handles; freed at the end.
     unsafe {
         aiors_set_max_parallel(pool, 1);
-        let grp = aiors_submit_group(pool, 100, 0);
+        let grp = named(100, true);
+        assert_eq!(aiors_submit_nop(pool, grp), 0, "a group runs no operation");
+        assert_eq!(aiors_submit_group(pool, grp), 1);
         aiors_grp_set_limit(grp, 2);
         aiors_grp_set_feeder(grp, 1);
         let mut members = Vec::new();
@@ -92,7 +123,8 @@ fn groups_feed_and_finish_after_members_and_cancel_reaches_members() {
         let mut feed = |members: &mut Vec<_>| loop {
             if fed < 3 {
                 fed += 1;
-                let member = aiors_submit_nop(pool, fed, 0);
+                let member = named(fed, false);
+                assert_eq!(aiors_submit_nop(pool, member), 1);
                 assert_eq!(aiors_grp_add(grp, member), AIORS_ADD_OK);
                 members.push(member);
             }
@@ -105,7 +137,7 @@ fn groups_feed_and_finish_after_members_and_cancel_reaches_members() {
             feed(&mut members);
         }
         assert_eq!(members.len(), 2, "fed up to the limit");
-        let events = drain(pool, |event| {
+        let events = drain(pool, |_, event| {
             if event.kind == AIORS_EVENT_FEED {
                 feed(&mut members);
             }
@@ -113,16 +145,18 @@ fn groups_feed_and_finish_after_members_and_cancel_reaches_members() {
         let done: Vec<_> = events.iter().filter(|e| e.0 == AIORS_EVENT_DONE).map(|e| e.1).collect();
         assert_eq!(done.last(), Some(&100), "the group finishes last: {done:?}");
         assert_eq!(done.len(), 4);
-        let late = aiors_submit_nop(pool, 7, 0);
+        let late = named(7, false);
+        assert_eq!(aiors_submit_nop(pool, late), 1);
         assert_eq!(aiors_grp_add(grp, late), AIORS_ADD_GROUP_FINISHED);
 
-        let outer = aiors_submit_group(pool, 200, 0);
-        let busy = aiors_submit_busy(pool, 201, 0, 0.05);
-        let queued = aiors_submit_nop(pool, 202, 0);
+        let (outer, busy, queued) = (named(200, true), named(201, false), named(202, false));
+        assert_eq!(aiors_submit_group(pool, outer), 1);
+        assert_eq!(aiors_submit_busy(pool, busy, 0.05), 1);
+        assert_eq!(aiors_submit_nop(pool, queued), 1);
         assert_eq!(aiors_grp_add(outer, queued), AIORS_ADD_OK);
         assert_eq!(aiors_grp_add(queued, outer), AIORS_ADD_NOT_A_GROUP);
         aiors_req_cancel(outer);
-        let events = drain(pool, |_| {});
+        let events = drain(pool, |_, _| {});
         let cancelled: Vec<_> = events.iter().filter(|e| e.2 == 1).map(|e| e.1).collect();
         assert!(cancelled.contains(&200) && cancelled.contains(&202), "{events:?}");
 
@@ -138,7 +172,13 @@ fn null_pointers_are_refused_not_dereferenced() {
     // SAFETY: null handles are documented as accepted.
     unsafe {
         assert_eq!(aiors_nreqs(ptr::null_mut()), 0);
-        assert!(aiors_submit_nop(ptr::null_mut(), 1, 0).is_null());
+        let req = named(1, false);
+        assert_eq!(aiors_submit_nop(ptr::null_mut(), req), 0);
+        let pool = new_pool();
+        assert_eq!(aiors_submit_nop(pool, ptr::null()), 0);
+        aiors_pool_free(pool);
+        assert!(aiors_req_user(ptr::null()).is_null());
+        aiors_req_free(req);
         aiors_req_cancel(ptr::null());
         aiors_req_free(ptr::null_mut());
         assert_eq!(aiors_poll_next(ptr::null_mut(), ptr::null_mut()), 0);

@@ -64,8 +64,8 @@ typedef struct req_extra {
   bool slurp_inplace;  /* aio_slurp reads into the buffer itself */
 } req_extra;
 
-/* The glue's side of one request; its address is the engine token.
- * Keep it within 40 bytes (a 48-byte malloc chunk). */
+/* The glue's side of one request, kept in the engine request's user area
+ * (so a request is one allocation); its address is the engine token. */
 typedef struct aio_req {
   aiors_req *core;
   SV *callback;        /* a CV, or NULL */
@@ -79,6 +79,8 @@ typedef struct aio_req {
   bool grp_finished;
   bool done;
 } aio_req;
+
+_Static_assert (sizeof (aio_req) <= AIORS_REQ_USER_SIZE, "aio_req fits the engine's user area");
 
 /* A request's extras for reading: all zero if it has none. */
 static const req_extra no_extra;
@@ -167,14 +169,13 @@ aio_open (SV8 *pathname, int flags, int mode, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, RESULT_FH, &pri);
+        req = req_new (aTHX_ callback, RESULT_FH);
         hold_path (aTHX_ req, &p);
         req->open_flags = flags & O_ACCMODE;
-        req->core = aiors_submit_open (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags, mode);
+        check_submitted (aTHX_ req, aiors_submit_open (pool, req->core, p.dir, p.ptr, p.len, flags, mode));
         REQ_RETURN (req);
 }
 
@@ -183,11 +184,10 @@ aio_close (SV *fh, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_close (pool, (uintptr_t)req, pri, fd);
+        check_submitted (aTHX_ req, aiors_submit_close (pool, req->core, fd));
         REQ_RETURN (req);
 }
 
@@ -196,11 +196,10 @@ aio_seek (SV *fh, SV *offset, int whence, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_seek (pool, (uintptr_t)req, pri, fd, SvIV (offset), whence);
+        check_submitted (aTHX_ req, aiors_submit_seek (pool, req->core, fd, SvIV (offset), whence));
         REQ_RETURN (req);
 }
 
@@ -215,15 +214,14 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
         STRLEN len, buffer_offset;
         int fail;
         char *buf = prepare_buffer (aTHX_ &data, length, dataoffset, ix, &len, &buffer_offset, &fail);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ, &pri);
+        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ);
 
         pin_buffer (aTHX_ req, data, buffer_offset);
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = fail
-          ? aiors_submit_fail (pool, (uintptr_t)req, pri, fail)
-          : aiors_submit_rw (pool, (uintptr_t)req, pri, ix, fd,
-                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len);
+        check_submitted (aTHX_ req, fail
+          ? aiors_submit_fail (pool, req->core, fail)
+          : aiors_submit_rw (pool, req->core, ix, fd,
+                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len));
         REQ_RETURN (req);
 }
 
@@ -236,11 +234,10 @@ aio_stat (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
 {
         aio_path p;
         int fd = target_of (aTHX_ fh_or_path, &p);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_LSTAT : RESULT_STAT, &pri);
+        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_LSTAT : RESULT_STAT);
 
         hold_target (aTHX_ req, fh_or_path, &p);
-        req->core = aiors_submit_stat (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, fd, !ix);
+        check_submitted (aTHX_ req, aiors_submit_stat (pool, req->core, p.dir, p.ptr, p.len, fd, !ix));
         REQ_RETURN (req);
 }
 
@@ -249,17 +246,16 @@ aio_readdirx (SV8 *pathname, IV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, RESULT_DIRENTS, &pri);
+        req = req_new (aTHX_ callback, RESULT_DIRENTS);
         hold_path (aTHX_ req, &p);
 
         /* entries are always collected with their types (READDIR_DENTS),
          * but only handed out with them if the caller asked */
         req_extra_of (req)->readdir_flags = flags;
-        req->core = aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, flags | READDIR_DENTS);
+        check_submitted (aTHX_ req, aiors_submit_readdir (pool, req->core, p.dir, p.ptr, p.len, flags | READDIR_DENTS));
         REQ_RETURN (req);
 }
 
@@ -273,7 +269,7 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
          * the caller gets a group, so it can cancel the scan; in void context
          * nobody can see the group, so the scan calls back itself. */
         aio_path p;
-        int pri;
+        int pri = next_pri;    /* the scan's too, if it has a group */
         aio_req *grp = NULL, *scan;
         SV *obj;
 
@@ -281,19 +277,17 @@ aio_scandir (SV8 *pathname, IV maxreq, SV *callback = &PL_sv_undef)
         path_of (aTHX_ pathname, &p);
 
         if (GIMME_V == G_VOID)
-          scan = req_new (aTHX_ callback, RESULT_SPLIT, &pri);
+          scan = req_new (aTHX_ callback, RESULT_SPLIT);
         else
           {
-            grp = req_new (aTHX_ callback, RESULT_GROUP, &pri);
-            grp->core = aiors_submit_group (pool, (uintptr_t)grp, pri);
-            check_core (aTHX_ grp);
-            scan = req_alloc (RESULT_NONE);
+            grp = req_new (aTHX_ callback, RESULT_GROUP);
+            check_submitted (aTHX_ grp, aiors_submit_group (pool, grp->core));
+            scan = req_alloc (aTHX_ RESULT_NONE, pri, NULL);
             req_extra_of (scan)->into_group = grp;
           }
 
         hold_path (aTHX_ scan, &p);
-        scan->core = aiors_submit_scandir (pool, (uintptr_t)scan, pri, p.dir, p.ptr, p.len);
-        check_core (aTHX_ scan);
+        check_submitted (aTHX_ scan, aiors_submit_scandir (pool, scan->core, p.dir, p.ptr, p.len));
         if (grp)
           aiors_grp_add (grp->core, scan->core);
 
@@ -309,13 +303,12 @@ aio_mkdir (SV8 *pathname, int mode, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        req = req_new (aTHX_ callback, RESULT_INT);
         hold_path (aTHX_ req, &p);
-        req->core = aiors_submit_path (pool, (uintptr_t)req, pri, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode);
+        check_submitted (aTHX_ req, aiors_submit_path (pool, req->core, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode));
         REQ_RETURN (req);
 }
 
@@ -328,18 +321,17 @@ aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
         if (ix == AIORS_PATH_RMDIR)
           dot_to_base (&p);
 
-        req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES, &pri);
+        req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES);
         hold_path (aTHX_ req, &p);
-        req->core = ix
-          ? aiors_submit_path (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, 0)
-          : aiors_submit_readdir (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, 0);
+        check_submitted (aTHX_ req, ix
+          ? aiors_submit_path (pool, req->core, ix, p.dir, p.ptr, p.len, 0)
+          : aiors_submit_readdir (pool, req->core, p.dir, p.ptr, p.len, 0));
         REQ_RETURN (req);
 }
 
@@ -347,10 +339,9 @@ void
 aio_busy (double delay, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_NONE, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_NONE);
 
-        req->core = aiors_submit_busy (pool, (uintptr_t)req, pri, delay < 0. ? 0. : delay);
+        check_submitted (aTHX_ req, aiors_submit_busy (pool, req->core, delay < 0. ? 0. : delay));
         REQ_RETURN (req);
 }
 
@@ -358,13 +349,11 @@ void
 aio_group (SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_GROUP, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_GROUP);
 
         SV *obj;
 
-        req->core = aiors_submit_group (pool, (uintptr_t)req, pri);
-        check_core (aTHX_ req);
+        check_submitted (aTHX_ req, aiors_submit_group (pool, req->core));
         PUTBACK;
         obj = req_submitted (aTHX_ req, grp_stash);
         SPAGAIN;
@@ -378,11 +367,10 @@ aio_nop (SV *callback = &PL_sv_undef)
            aio_sync = 1
 	PPCODE:
 {
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NONE, &pri);
+        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NONE);
 
-        req->core = ix ? aiors_submit_sync (pool, (uintptr_t)req, pri)
-                       : aiors_submit_nop (pool, (uintptr_t)req, pri);
+        check_submitted (aTHX_ req, ix ? aiors_submit_sync (pool, req->core)
+                       : aiors_submit_nop (pool, req->core));
         REQ_RETURN (req);
 }
 

@@ -1,13 +1,16 @@
 /*
- * aiors.h - the C ABI of the IO::AIO engine (implemented in src/ffi.rs).
+ * aiors.h - the C ABI of the IO::AIO engine (implemented in src/ffi/).
  *
  * Ownership and threading (see src/ffi.rs for the full rules):
  *  - aiors_pool: created by aiors_pool_new, owned by the caller, used from
  *    one thread only; aiors_pool_forget abandons it in a forked child.
- *  - aiors_req: a handle returned by every aiors_submit_*, owned by the
- *    caller and released with aiors_req_free (the request may still run).
- *  - token: opaque to the engine; each request's token comes back in
- *    exactly one AIORS_EVENT_DONE event.
+ *  - aiors_req: a handle returned by aiors_req_new, owned by the caller
+ *    and released with aiors_req_free (the request may still run); it is
+ *    submitted once, by one aiors_submit_* (1: submitted, 0: failed).
+ *  - aiors_req_user: room for the caller's record of the request, zeroed,
+ *    never touched by the engine, gone once the handle is released.  Its
+ *    address is the request's token: it comes back in exactly one
+ *    AIORS_EVENT_DONE event.
  *  - aiors_result_*: describe the last DONE event until the next
  *    aiors_poll_next call.
  *  - read/write buffers stay valid and unmoved until the request is done;
@@ -82,6 +85,10 @@ _Static_assert (sizeof (aiors_dirent) == 24, "aiors_dirent matches src/ops/dir.r
 
 size_t aiors_result_dir (aiors_pool *pool, const aiors_dirent **entries, const char **names, uint32_t *flags);
 
+#define AIORS_REQ_USER_SIZE 40
+
+aiors_req *aiors_req_new   (int pri, int group); /* NULL on failure */
+void      *aiors_req_user  (const aiors_req *req);
 void aiors_req_free        (aiors_req *req);
 void aiors_req_cancel      (const aiors_req *req);
 int  aiors_req_is_group    (const aiors_req *req);
@@ -93,20 +100,20 @@ void aiors_grp_set_feeder  (const aiors_req *grp, int present);
 int  aiors_grp_feed_begin  (const aiors_req *grp);
 int  aiors_grp_feed_end    (const aiors_req *grp);
 
-aiors_req *aiors_submit_group   (aiors_pool *pool, uintptr_t token, int pri);
-aiors_req *aiors_submit_nop     (aiors_pool *pool, uintptr_t token, int pri);
+int aiors_submit_group   (aiors_pool *pool, const aiors_req *req);
+int aiors_submit_nop     (aiors_pool *pool, const aiors_req *req);
 /* a request that fails with `errno_` without running anything */
-aiors_req *aiors_submit_fail    (aiors_pool *pool, uintptr_t token, int pri, int errno_);
-aiors_req *aiors_submit_sync    (aiors_pool *pool, uintptr_t token, int pri);
-aiors_req *aiors_submit_busy    (aiors_pool *pool, uintptr_t token, int pri, double secs);
-aiors_req *aiors_submit_close   (aiors_pool *pool, uintptr_t token, int pri, int fd);
-aiors_req *aiors_submit_seek    (aiors_pool *pool, uintptr_t token, int pri, int fd, int64_t offset, int whence);
-aiors_req *aiors_submit_path    (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, uint32_t mode);
-aiors_req *aiors_submit_open    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
-aiors_req *aiors_submit_readdir (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, uint32_t flags);
-aiors_req *aiors_submit_scandir (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len);
-aiors_req *aiors_submit_stat    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, int follow);
-aiors_req *aiors_submit_rw      (aiors_pool *pool, uintptr_t token, int pri, int write, int fd, int64_t offset, char *buf, size_t len);
+int aiors_submit_fail    (aiors_pool *pool, const aiors_req *req, int errno_);
+int aiors_submit_sync    (aiors_pool *pool, const aiors_req *req);
+int aiors_submit_busy    (aiors_pool *pool, const aiors_req *req, double secs);
+int aiors_submit_close   (aiors_pool *pool, const aiors_req *req, int fd);
+int aiors_submit_seek    (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, int whence);
+int aiors_submit_path    (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, uint32_t mode);
+int aiors_submit_open    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
+int aiors_submit_readdir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t flags);
+int aiors_submit_scandir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
+int aiors_submit_stat    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, int follow);
+int aiors_submit_rw      (aiors_pool *pool, const aiors_req *req, int write, int fd, int64_t offset, char *buf, size_t len);
 
 /* ---- descriptor, sync and memory requests (src/ops/files.rs) ---- */
 
@@ -122,12 +129,12 @@ aiors_req *aiors_submit_rw      (aiors_pool *pool, uintptr_t token, int pri, int
 #define AIORS_MEM_MLOCK    3
 #define AIORS_MEM_MLOCKALL 4 /* flags only */
 
-aiors_req *aiors_submit_fd       (aiors_pool *pool, uintptr_t token, int pri, int which, int fd, int64_t offset, size_t len, int64_t arg);
-aiors_req *aiors_submit_sendfile (aiors_pool *pool, uintptr_t token, int pri, int out_fd, int in_fd, int64_t offset, size_t len);
-aiors_req *aiors_submit_fiemap   (aiors_pool *pool, uintptr_t token, int pri, int fd, uint64_t start, uint64_t len, uint32_t flags, int64_t count); /* count < 0: all */
-aiors_req *aiors_submit_ctl      (aiors_pool *pool, uintptr_t token, int pri, int ioctl, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len); /* buf NULL: intarg */
-aiors_req *aiors_submit_slurp    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int64_t offset, size_t len, char *buf); /* buf NULL: engine's buffer */
-aiors_req *aiors_submit_mem      (aiors_pool *pool, uintptr_t token, int pri, int which, char *mem, size_t len, int flags);
+int aiors_submit_fd       (aiors_pool *pool, const aiors_req *req, int which, int fd, int64_t offset, size_t len, int64_t arg);
+int aiors_submit_sendfile (aiors_pool *pool, const aiors_req *req, int out_fd, int in_fd, int64_t offset, size_t len);
+int aiors_submit_fiemap   (aiors_pool *pool, const aiors_req *req, int fd, uint64_t start, uint64_t len, uint32_t flags, int64_t count); /* count < 0: all */
+int aiors_submit_ctl      (aiors_pool *pool, const aiors_req *req, int ioctl, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len); /* buf NULL: intarg */
+int aiors_submit_slurp    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t offset, size_t len, char *buf); /* buf NULL: engine's buffer */
+int aiors_submit_mem      (aiors_pool *pool, const aiors_req *req, int which, char *mem, size_t len, int flags);
 
 ptrdiff_t aiors_result_extents (aiors_pool *pool, const uint64_t **extents); /* 4 words each; -1: none */
 ptrdiff_t aiors_result_data    (aiors_pool *pool, const char **data);        /* -1: none */
@@ -158,14 +165,14 @@ int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int
 #define AIORS_RESOLVE_WD       3
 
 /* path NULL: the request works on fd */
-aiors_req *aiors_submit_attr     (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, int fd, int64_t a, int64_t b);
-aiors_req *aiors_submit_utime    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, int fd, double atime, double mtime);
-aiors_req *aiors_submit_mknod    (aiors_pool *pool, uintptr_t token, int pri, int dir, const char *path, size_t path_len, uint32_t mode, uint64_t dev);
-aiors_req *aiors_submit_path2    (aiors_pool *pool, uintptr_t token, int pri, int which, int dir1, const char *path1, size_t path1_len, int dir2, const char *path2, size_t path2_len, uint32_t flags);
+int aiors_submit_attr     (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, int fd, int64_t a, int64_t b);
+int aiors_submit_utime    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, double atime, double mtime);
+int aiors_submit_mknod    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t mode, uint64_t dev);
+int aiors_submit_path2    (aiors_pool *pool, const aiors_req *req, int which, int dir1, const char *path1, size_t path1_len, int dir2, const char *path2, size_t path2_len, uint32_t flags);
 /* base: canonical path of the working directory dir stands for, NULL for the process cwd */
-aiors_req *aiors_submit_resolve  (aiors_pool *pool, uintptr_t token, int pri, int which, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
+int aiors_submit_resolve  (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
 /* takes ownership of fd if >= 0 */
-aiors_req *aiors_submit_wd_close (aiors_pool *pool, uintptr_t token, int pri, int fd);
+int aiors_submit_wd_close (aiors_pool *pool, const aiors_req *req, int fd);
 
 const struct statvfs *aiors_result_statvfs (aiors_pool *pool);
 /* readlink/realpath result, or an aio_wd's canonical path (then take its fd with aiors_result_take_fd) */

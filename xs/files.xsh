@@ -12,11 +12,10 @@ aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, ix, fd, 0, 0, 0);
+        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, ix, fd, 0, 0, 0));
         REQ_RETURN (req);
 }
 
@@ -25,11 +24,10 @@ aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_SYNC_FILE_RANGE, fd, offset, nbytes, flags);
+        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_SYNC_FILE_RANGE, fd, offset, nbytes, flags));
         REQ_RETURN (req);
 }
 
@@ -38,11 +36,10 @@ aio_allocate (SV *fh, int mode, off_t offset, size_t len, SV *callback = &PL_sv_
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_FALLOCATE, fd, offset, len, mode);
+        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_FALLOCATE, fd, offset, len, mode));
         REQ_RETURN (req);
 }
 
@@ -51,11 +48,10 @@ aio_readahead (SV *fh, off_t offset, size_t length, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         int fd = fileno_croak (aTHX_ fh, 0);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_fd (pool, (uintptr_t)req, pri, AIORS_FD_READAHEAD, fd, offset, length, 0);
+        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_READAHEAD, fd, offset, length, 0));
         REQ_RETURN (req);
 }
 
@@ -65,12 +61,11 @@ aio_sendfile (SV *out_fh, SV *in_fh, off_t in_offset, size_t length, SV *callbac
 {
         int ifd = fileno_croak (aTHX_ in_fh, 0);
         int ofd = fileno_croak (aTHX_ out_fh, 1);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         req_keep (aTHX_ req, newSVsv (out_fh));
         req_keep (aTHX_ req, newSVsv (in_fh));
-        req->core = aiors_submit_sendfile (pool, (uintptr_t)req, pri, ofd, ifd, in_offset, length);
+        check_submitted (aTHX_ req, aiors_submit_sendfile (pool, req->core, ofd, ifd, in_offset, length));
         REQ_RETURN (req);
 }
 
@@ -80,12 +75,11 @@ aio_fiemap (SV *fh, off_t start, SV *length, U32 flags, SV *count, SV *callback 
 {
         int fd = fileno_croak (aTHX_ fh, 0);
         uint64_t len = SvOK (length) ? (uint64_t)SvUV (length) : UINT64_MAX;
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_FIEMAP, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_FIEMAP);
 
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_fiemap (pool, (uintptr_t)req, pri, fd, start, len, flags,
-                                         SvOK (count) ? (int64_t)SvIV (count) : -1);
+        check_submitted (aTHX_ req, aiors_submit_fiemap (pool, req->core, fd, start, len, flags,
+                                         SvOK (count) ? (int64_t)SvIV (count) : -1));
         REQ_RETURN (req);
 }
 
@@ -99,7 +93,6 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         int fd = fileno_croak (aTHX_ fh, 0);
         char *buf = NULL;
         STRLEN len = 0;
-        int pri;
         aio_req *req;
 
         /* a string (or undef) is a buffer the kernel may read and write:
@@ -123,12 +116,12 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
             len = len < 256 ? 256 : len;
           }
 
-        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        req = req_new (aTHX_ callback, RESULT_INT);
         if (buf)
           pin_buffer (aTHX_ req, arg, 0);
         req_keep (aTHX_ req, newSVsv (fh));
-        req->core = aiors_submit_ctl (pool, (uintptr_t)req, pri, ix, fd, request,
-                                      buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len);
+        check_submitted (aTHX_ req, aiors_submit_ctl (pool, req->core, ix, fd, request,
+                                      buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len));
         REQ_RETURN (req);
 }
 
@@ -138,7 +131,6 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
 {
         aio_path p;
         char *buf = NULL;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
@@ -157,11 +149,11 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
               buf = SvPVX (data);
           }
 
-        req = req_new (aTHX_ callback, RESULT_SLURP, &pri);
+        req = req_new (aTHX_ callback, RESULT_SLURP);
         pin_buffer (aTHX_ req, data, 0);
         hold_path (aTHX_ req, &p);
         req_extra_of (req)->slurp_inplace = !!buf;
-        req->core = aiors_submit_slurp (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, offset, length, buf);
+        check_submitted (aTHX_ req, aiors_submit_slurp (pool, req->core, p.dir, p.ptr, p.len, offset, length, buf));
         REQ_RETURN (req);
 }
 
@@ -175,7 +167,6 @@ aio_mtouch (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, int flags = -1,
         size_t len;
         char *addr = mem_range (aTHX_ data, offset, length, &len);
         aio_mapping *m = mapping_live (aTHX_ data);
-        int pri;
         aio_req *req;
 
         if (flags < 0)
@@ -185,9 +176,9 @@ aio_mtouch (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, int flags = -1,
         if (ix == AIORS_MEM_MTOUCH && (flags & 1) && m && !(m->prot & PROT_WRITE))
           croak ("IO::AIO::aio_mtouch: cannot modify a read-only mapping");
 
-        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        req = req_new (aTHX_ callback, RESULT_INT);
         pin_memory (aTHX_ req, data);
-        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, ix, addr, len, flags);
+        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, ix, addr, len, flags));
         REQ_RETURN (req);
 }
 
@@ -197,11 +188,10 @@ aio_mlock (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, SV *callback = &
 {
         size_t len;
         char *addr = mem_range (aTHX_ data, offset, length, &len);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         pin_memory (aTHX_ req, data);
-        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, AIORS_MEM_MLOCK, addr, len, 0);
+        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, AIORS_MEM_MLOCK, addr, len, 0));
         REQ_RETURN (req);
 }
 
@@ -209,10 +199,9 @@ void
 aio_mlockall (IV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
-        req->core = aiors_submit_mem (pool, (uintptr_t)req, pri, AIORS_MEM_MLOCKALL, NULL, 0, flags);
+        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, AIORS_MEM_MLOCKALL, NULL, 0, flags));
         REQ_RETURN (req);
 }
 

@@ -8,11 +8,10 @@ submit_attr (pTHX_ int which, SV *fh_or_path, int64_t a, int64_t b, SV *callback
 {
   aio_path p;
   int fd = target_of (aTHX_ fh_or_path, &p);
-  int pri;
-  aio_req *req = req_new (aTHX_ callback, kind, &pri);
+  aio_req *req = req_new (aTHX_ callback, kind);
 
   hold_target (aTHX_ req, fh_or_path, &p);
-  req->core = aiors_submit_attr (pool, (uintptr_t)req, pri, which, p.dir, p.ptr, p.len, fd, a, b);
+  check_submitted (aTHX_ req, aiors_submit_attr (pool, req->core, which, p.dir, p.ptr, p.len, fd, a, b));
   return req;
 }
 
@@ -21,7 +20,6 @@ static aio_req *
 submit_path2 (pTHX_ int which, SV *oldpath, SV *newpath, uint32_t flags, SV *callback)
 {
   aio_path from, to;
-  int pri;
   aio_req *req;
 
   path_of (aTHX_ oldpath, &from);
@@ -29,10 +27,10 @@ submit_path2 (pTHX_ int which, SV *oldpath, SV *newpath, uint32_t flags, SV *cal
   if (which == AIORS_PATH2_RENAME)
     dot_to_base (&from);
 
-  req = req_new (aTHX_ callback, RESULT_INT, &pri);
+  req = req_new (aTHX_ callback, RESULT_INT);
   hold_path (aTHX_ req, &from);
   hold_path (aTHX_ req, &to);
-  req->core = aiors_submit_path2 (pool, (uintptr_t)req, pri, which, from.dir, from.ptr, from.len,
-                                  to.dir, to.ptr, to.len, flags);
+  check_submitted (aTHX_ req, aiors_submit_path2 (pool, req->core, which, from.dir, from.ptr, from.len,
+                                  to.dir, to.ptr, to.len, flags));
   return req;
 }

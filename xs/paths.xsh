@@ -21,11 +21,10 @@ aio_utime (SV8 *fh_or_path, SV *atime, SV *mtime, SV *callback = &PL_sv_undef)
         double mt = SvOK (mtime) ? SvNV (mtime) : -1.;
         aio_path p;
         int fd = target_of (aTHX_ fh_or_path, &p);
-        int pri;
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         hold_target (aTHX_ req, fh_or_path, &p);
-        req->core = aiors_submit_utime (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, fd, at, mt);
+        check_submitted (aTHX_ req, aiors_submit_utime (pool, req->core, p.dir, p.ptr, p.len, fd, at, mt));
         REQ_RETURN (req);
 }
 
@@ -62,13 +61,12 @@ aio_mknod (SV8 *pathname, int mode, UV dev, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, RESULT_INT, &pri);
+        req = req_new (aTHX_ callback, RESULT_INT);
         hold_path (aTHX_ req, &p);
-        req->core = aiors_submit_mknod (pool, (uintptr_t)req, pri, p.dir, p.ptr, p.len, (mode_t)mode, dev);
+        check_submitted (aTHX_ req, aiors_submit_mknod (pool, req->core, p.dir, p.ptr, p.len, (mode_t)mode, dev));
         REQ_RETURN (req);
 }
 
@@ -105,13 +103,12 @@ aio_wd (SV8 *pathname, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         aio_path p;
-        int pri;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, ix == AIORS_RESOLVE_WD ? RESULT_WD : RESULT_STRING, &pri);
+        req = req_new (aTHX_ callback, ix == AIORS_RESOLVE_WD ? RESULT_WD : RESULT_STRING);
         hold_path (aTHX_ req, &p);
-        req->core = aiors_submit_resolve (pool, (uintptr_t)req, pri, ix, p.dir, p.ptr, p.len, p.base, p.base_len);
+        check_submitted (aTHX_ req, aiors_submit_resolve (pool, req->core, ix, p.dir, p.ptr, p.len, p.base, p.base_len));
         REQ_RETURN (req);
 }
 
@@ -152,9 +149,8 @@ DESTROY (SV *self)
             XSRETURN_EMPTY;
           }
 
-        req = req_alloc (RESULT_NONE);
-        req->core = aiors_submit_wd_close (pool, (uintptr_t)req, 4, fd);
-        check_core (aTHX_ req);
+        req = req_alloc (aTHX_ RESULT_NONE, 4, NULL);
+        check_submitted (aTHX_ req, aiors_submit_wd_close (pool, req->core, fd));
         PUTBACK;
         run_on_next_submit (aTHX);
         SPAGAIN;

@@ -22,33 +22,37 @@ get_cb (pTHX_ SV *callback)
 
 static void check_fork (pTHX);
 
-/* A zeroed aio_req.  Newx + Zero rather than Newxz: calloc bypasses
- * malloc's per-thread cache, and requests come by the million. */
+/* A new request of priority `pri`, taking over the reference to
+ * `callback`; its aio_req is the engine request's (zeroed) user area. */
 static aio_req *
-req_alloc (enum result_kind kind)
+req_alloc (pTHX_ enum result_kind kind, int pri, SV *callback)
 {
+  aiors_req *core = aiors_req_new (pri, kind == RESULT_GROUP);
   aio_req *req;
 
-  Newx (req, 1, aio_req);
-  Zero (req, 1, aio_req);
+  if (!core)
+    {
+      SvREFCNT_dec (callback);
+      croak ("IO::AIO: out of memory or internal error while making a request");
+    }
+
+  req = (aio_req *)aiors_req_user (core);
+  req->core = core;
+  req->callback = callback;
   req->kind = kind;
   return req;
 }
 
-/* Allocates the glue side of a request; takes and resets aioreq_pri. */
+/* A request with aioreq_pri's priority (which it resets). */
 static aio_req *
-req_new (pTHX_ SV *callback, enum result_kind kind, int *pri)
+req_new (pTHX_ SV *callback, enum result_kind kind)
 {
-  aio_req *req;
   SV *cb = get_cb (aTHX_ callback);
+  int pri = next_pri;
 
   check_fork (aTHX);
-
-  req = req_alloc (kind);
-  req->callback = cb;
-  *pri = next_pri;
   next_pri = 0;
-  return req;
+  return req_alloc (aTHX_ kind, pri, cb);
 }
 
 /* The request's extras, made on first use. */
@@ -93,6 +97,7 @@ req_keep (pTHX_ aio_req *req, SV *sv)
     croak ("IO::AIO: internal error: a request keeps more than two values alive");
 }
 
+/* Frees the request, whose aio_req is gone afterwards. */
 static void
 req_free (pTHX_ aio_req *req)
 {
@@ -102,7 +107,6 @@ req_free (pTHX_ aio_req *req)
       SvREFCNT_dec ((SV *)req->self);
     }
 
-  aiors_req_free (req->core);
   SvREFCNT_dec (req->callback);
 
   if (req->extra)
@@ -123,7 +127,8 @@ req_free (pTHX_ aio_req *req)
       Safefree (extra);
     }
 
-  Safefree (req);
+  /* last: the aio_req lives in the engine's request */
+  aiors_req_free (req->core);
 }
 
 /* The IO::AIO::REQ (or ::GRP) object of a request, as a mortal. */
@@ -152,13 +157,14 @@ SvAIO_REQ (pTHX_ SV *sv)
   return mg && !((aio_req *)mg->mg_ptr)->done ? (aio_req *)mg->mg_ptr : NULL;
 }
 
+/* After an aiors_submit_*: croaks unless the request was submitted. */
 static void
-check_core (pTHX_ aio_req *req)
+check_submitted (pTHX_ aio_req *req, int submitted)
 {
-  if (!req->core)
+  if (!submitted)
     {
       req_free (aTHX_ req);
-      croak ("IO::AIO: out of memory or internal error while submitting a request");
+      croak ("IO::AIO: internal error while submitting a request");
     }
 }
 
@@ -167,7 +173,6 @@ check_core (pTHX_ aio_req *req)
 #define REQ_RETURN(req)                                          \
   STMT_START {                                                   \
     SV *req_obj_;                                                \
-    check_core (aTHX_ req);                                      \
     PUTBACK;                                                     \
     req_obj_ = req_submitted (aTHX_ req, GIMME_V != G_VOID ? req_stash : NULL); \
     SPAGAIN;                                                     \

@@ -1750,8 +1750,8 @@ descriptor readable at once instead of sleeping until the worker's write
 wakes it.  After requests that took longer, this waiting backs off (down to
 one try in 64).  Threads start on demand, up to the limit (default 4).
 
-Memory: a queued request costs about 150 bytes (two small allocations and
-a queue slot).  What the submitting thread allocates for a request (its
+Memory: a queued request costs about 135 bytes: one allocation, which
+holds the engine's request and the glue's record of it, and a queue slot.  What the submitting thread allocates for a request (its
 path, the buffer for a C<stat> result) is freed by that thread, never by a
 worker, so the threads do not contend for the allocator; from 1024
 outstanding requests on, the polling thread also makes room in the result

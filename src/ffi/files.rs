@@ -25,18 +25,17 @@ pub const AIORS_MEM_MLOCKALL: c_int = 4;
 /// Requests on one descriptor: `AIORS_FD_*`.
 ///
 /// # Safety
-/// `pool` must be live.
+/// `pool` and `req` must be live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_fd(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     which: c_int,
     fd: c_int,
     offset: i64,
     len: usize,
     arg: i64,
-) -> *mut AiorsReq {
+) -> c_int {
     let op = match which {
         AIORS_FD_FSYNC => Ok(Op::Fsync { fd }),
         AIORS_FD_FDATASYNC => Ok(Op::Fdatasync { fd }),
@@ -47,25 +46,24 @@ pub unsafe extern "C" fn aiors_submit_fd(
         _ => Err(Errno(libc::EINVAL)),
     };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_sendfile`: `len` bytes of `in_fd` at `offset` to `out_fd`.
 ///
 /// # Safety
-/// `pool` must be live.
+/// `pool` and `req` must be live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_sendfile(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     out_fd: c_int,
     in_fd: c_int,
     offset: i64,
     len: usize,
-) -> *mut AiorsReq {
+) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, Ok(Op::Sendfile { out_fd, in_fd, offset, len })) }
+    unsafe { submit(pool, req, Ok(Op::Sendfile { out_fd, in_fd, offset, len })) }
 }
 
 /// `aio_fiemap`; `count` < 0 asks for all extents.  The result is read
@@ -73,87 +71,83 @@ pub unsafe extern "C" fn aiors_submit_sendfile(
 /// is then the number of extents).
 ///
 /// # Safety
-/// `pool` must be live.
+/// `pool` and `req` must be live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_fiemap(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     fd: c_int,
     start: u64,
     len: u64,
     flags: u32,
     count: i64,
-) -> *mut AiorsReq {
+) -> c_int {
     let count = u32::try_from(count).ok();
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, Ok(Op::Fiemap { fd, start, len, flags, count })) }
+    unsafe { submit(pool, req, Ok(Op::Fiemap { fd, start, len, flags, count })) }
 }
 
 /// `aio_fcntl` (`ioctl` 0) or `aio_ioctl` (`ioctl` 1): the argument is
 /// `buf` when it is not null, else the integer `intarg`.
 ///
 /// # Safety
-/// `pool` must be live; `buf` null or valid for `buf_len` bytes, readable
+/// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
 /// and writable, until the request is done.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_ctl(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     ioctl: c_int,
     fd: c_int,
     request: u64,
     intarg: isize,
     buf: *mut c_char,
     buf_len: usize,
-) -> *mut AiorsReq {
+) -> c_int {
     let arg =
         if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
     let op = if ioctl != 0 { Op::Ioctl { fd, request, arg } } else { Op::Fcntl { fd, cmd: request as c_int, arg } };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, Ok(op)) }
+    unsafe { submit(pool, req, Ok(op)) }
 }
 
 /// `aio_slurp`: into `buf` (`len` bytes) when it is not null, else into a
 /// buffer of the engine's, read with `aiors_result_data`.
 ///
 /// # Safety
-/// `pool` must be live; `path` must point to `path_len` bytes; `buf` null
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes; `buf` null
 /// or writable for `len` bytes until the request is done.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_slurp(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     offset: i64,
     len: usize,
     buf: *mut c_char,
-) -> *mut AiorsReq {
+) -> c_int {
     let buf = (!buf.is_null()).then(|| ForeignBuf { ptr: buf.cast(), len });
     let read = Box::new(SlurpRead { offset, len, buf });
     // SAFETY: forwarded from the caller.
-    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Slurp { path, read }) }
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Slurp { path, read }) }
 }
 
 /// Memory requests: `AIORS_MEM_*` on `len` bytes at `mem`.
 ///
 /// # Safety
-/// `pool` must be live; `mem` must stay mapped (and, for MTOUCH, be
+/// `pool` and `req` must be live; `mem` must stay mapped (and, for MTOUCH, be
 /// readable and writable) until the request is done.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_mem(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     which: c_int,
     mem: *mut c_char,
     len: usize,
     flags: c_int,
-) -> *mut AiorsReq {
+) -> c_int {
     let mem = ForeignBuf { ptr: mem.cast(), len };
     let op = match which {
         AIORS_MEM_MSYNC => Ok(Op::Msync { mem, flags }),
@@ -163,7 +157,7 @@ pub unsafe extern "C" fn aiors_submit_mem(
         _ => Err(Errno(libc::EINVAL)),
     };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// The extents of the last done fiemap, as `[logical, physical, length,
@@ -171,7 +165,7 @@ pub unsafe extern "C" fn aiors_submit_mem(
 /// event has none.
 ///
 /// # Safety
-/// `pool` must be live; `extents` writable.  Valid until the next poll.
+/// `pool` and `req` must be live; `extents` writable.  Valid until the next poll.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *const u64) -> isize {
     guard(-1, || {
@@ -191,7 +185,7 @@ pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *co
 /// returns their number, or -1 if the event has none.
 ///
 /// # Safety
-/// `pool` must be live; `data` writable.  Valid until the next poll.
+/// `pool` and `req` must be live; `data` writable.  Valid until the next poll.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_data(pool: *mut Pool, data: *mut *const c_char) -> isize {
     guard(-1, || {

@@ -4,11 +4,16 @@
 //! - `aiors_pool_new` returns a pool owned by the caller; `aiors_pool_free`
 //!   stops it, `aiors_pool_forget` abandons it (in a forked child, where its
 //!   threads do not exist and its locks may be held).
-//! - Every `aiors_submit_*` returns a request handle owned by the caller,
-//!   released with `aiors_req_free`; the request itself lives on until it
-//!   was handed back by `aiors_poll_next`.
-//! - `token` is opaque to the engine; each submitted request's token comes
-//!   back in exactly one `AIORS_EVENT_DONE` event.
+//! - `aiors_req_new` returns a request handle owned by the caller,
+//!   released with `aiors_req_free`; the request is submitted once, with
+//!   an `aiors_submit_*` function, and lives on until it was handed back by
+//!   `aiors_poll_next`.
+//! - Each request has a user area (`aiors_req_user`) for the caller's own
+//!   record, so that a request is one allocation; the engine never touches
+//!   it.  Its address is the request's token: each submitted request's
+//!   token comes back in exactly one `AIORS_EVENT_DONE` event.  The area
+//!   lives as long as the request: the caller must not touch it after
+//!   releasing its handle.
 //! - The `aiors_result_*` accessors describe the last `DONE` event and stay
 //!   valid until the next `aiors_poll_next` call.
 //! - Buffers passed to read/write stay valid and unmoved until the request
@@ -19,7 +24,7 @@
 //! Every export catches panics, so none can unwind into C; a caught panic
 //! yields the documented failure value.
 
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::os::fd::IntoRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -28,7 +33,7 @@ use std::time::Duration;
 use crate::group::{self, AddError};
 use crate::ops::dir::Entry;
 use crate::pool::{Event, PollEnd, Pool};
-use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, SlurpRead, Target, Token};
+use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, SlurpRead, Target, Token, USER_WORDS};
 
 mod files;
 mod paths;
@@ -46,6 +51,9 @@ mod header_constants {
 /// Opaque handle to a request: a pointer made by `Arc::into_raw`, owning
 /// one reference.
 pub type AiorsReq = Request;
+
+/// Bytes of a request's user area.
+pub const AIORS_REQ_USER_SIZE: usize = USER_WORDS * std::mem::size_of::<usize>();
 
 pub const AIORS_EVENT_DONE: c_int = 1;
 pub const AIORS_EVENT_FEED: c_int = 2;
@@ -125,38 +133,58 @@ fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
     Arc::into_raw(req).cast_mut()
 }
 
-/// Submits `op`, or a request failing with `errno` if its arguments could
-/// not be converted.
+/// Submits `req` to run `op`, or to fail with `errno` if its arguments
+/// could not be converted.  Returns 1, or 0 if `req` was submitted before
+/// (or is a group).
 ///
 /// # Safety
-/// `pool` as for `pool_ref`.
-unsafe fn submit(pool: *mut Pool, token: Token, pri: c_int, op: Result<Op, Errno>) -> *mut AiorsReq {
-    guard(std::ptr::null_mut(), || {
+/// `pool` as for `pool_ref`, `req` as for `req_ref`.
+unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: Result<Op, Errno>) -> c_int {
+    guard(0, || {
         // SAFETY: forwarded from the caller.
-        let Some(pool) = (unsafe { pool_ref(pool) }) else { return std::ptr::null_mut() };
+        let (Some(pool), Some(req)) = (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) else { return 0 };
         let op = op.unwrap_or_else(|errno| Op::Fail { errno });
-        into_handle(pool.submit(token, Pri::new(pri), op))
+        c_int::from(pool.submit(&req, op))
     })
 }
 
-/// Submits the operation `make` builds from a path argument (or a request
-/// failing as `path_at` says).
+/// Submits `req` to run the operation `make` builds from a path argument
+/// (or to fail as `path_at` says).
 ///
 /// # Safety
-/// `pool` as for `pool_ref`; `path` must point to `path_len` bytes.
+/// As for `submit`; `path` must point to `path_len` bytes.
 unsafe fn submit_at(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     make: impl FnOnce(At) -> Op,
-) -> *mut AiorsReq {
+) -> c_int {
     // SAFETY: the caller guarantees `path_len` bytes at `path`.
     let op = unsafe { path_at(dir, path, path_len) }.map(make);
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
+}
+
+/// A new request of priority `pri` (clamped to -4..4), a group if `group`
+/// is non-zero, with a zeroed user area; null on failure.
+#[unsafe(no_mangle)]
+pub extern "C" fn aiors_req_new(pri: c_int, group: c_int) -> *mut AiorsReq {
+    guard(std::ptr::null_mut(), || {
+        let pri = Pri::new(pri);
+        into_handle(if group != 0 { Request::new_group(pri) } else { Request::new(pri) })
+    })
+}
+
+/// The request's user area: `AIORS_REQ_USER_SIZE` bytes, word-aligned.
+///
+/// # Safety
+/// `req` must be a live handle from `aiors_req_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_req_user(req: *const AiorsReq) -> *mut c_void {
+    // SAFETY: forwarded from the caller.
+    guard(std::ptr::null_mut(), || unsafe { req_ref(req) }.map_or(std::ptr::null_mut(), |req| req.user.as_ptr().cast()))
 }
 
 /// Creates a pool; on failure returns null and stores errno in `*err`.

@@ -32,12 +32,11 @@ pub const AIORS_RESOLVE_WD: c_int = 3;
 /// Requests on a path or descriptor: `AIORS_ATTR_*`.
 ///
 /// # Safety
-/// `pool` must be live; `path` null or pointing to `path_len` bytes.
+/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_attr(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     which: c_int,
     dir: c_int,
     path: *const c_char,
@@ -45,7 +44,7 @@ pub unsafe extern "C" fn aiors_submit_attr(
     fd: c_int,
     a: i64,
     b: i64,
-) -> *mut AiorsReq {
+) -> c_int {
     // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
     let op = unsafe { target_at(dir, path, path_len, fd) }.and_then(|target| match which {
         AIORS_ATTR_STATVFS => Ok(Op::Statvfs { target }),
@@ -55,60 +54,57 @@ pub unsafe extern "C" fn aiors_submit_attr(
         _ => Err(Errno(libc::EINVAL)),
     });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_utime`: times in (fractional) seconds; both -1 means "now".
 ///
 /// # Safety
-/// `pool` must be live; `path` null or pointing to `path_len` bytes.
+/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_utime(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     fd: c_int,
     atime: f64,
     mtime: f64,
-) -> *mut AiorsReq {
+) -> c_int {
     let times = crate::ops::paths::utime_times(atime, mtime).map(Box::new);
     // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
     let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_mknod`.
 ///
 /// # Safety
-/// `pool` must be live; `path` must point to `path_len` bytes.
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_mknod(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     mode: u32,
     dev: u64,
-) -> *mut AiorsReq {
+) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit_at(pool, token, pri, dir, path, path_len, |path| Op::Mknod { path, mode, dev }) }
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Mknod { path, mode, dev }) }
 }
 
 /// Requests on two paths: `AIORS_PATH2_*`.
 ///
 /// # Safety
-/// `pool` must be live; each path must point to its length in bytes.
+/// `pool` and `req` must be live; each path must point to its length in bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_path2(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     which: c_int,
     dir1: c_int,
     path1: *const c_char,
@@ -117,7 +113,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
     path2: *const c_char,
     path2_len: usize,
     flags: u32,
-) -> *mut AiorsReq {
+) -> c_int {
     // SAFETY: the caller guarantees the lengths.
     let from = unsafe { path_at(dir1, path1, path1_len) };
     // SAFETY: as above.
@@ -132,7 +128,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
         }
     });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// Requests resolving a path: `AIORS_RESOLVE_*`.  `base` (null for the
@@ -140,20 +136,19 @@ pub unsafe extern "C" fn aiors_submit_path2(
 /// stands for; realpath and wd resolve relative paths against it.
 ///
 /// # Safety
-/// `pool` must be live; `path` must point to `path_len` bytes, `base` be
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes, `base` be
 /// null or point to `base_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_resolve(
     pool: *mut Pool,
-    token: Token,
-    pri: c_int,
+    req: *const AiorsReq,
     which: c_int,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     base: *const c_char,
     base_len: usize,
-) -> *mut AiorsReq {
+) -> c_int {
     let base = if base.is_null() {
         Ok(None)
     } else {
@@ -168,26 +163,26 @@ pub unsafe extern "C" fn aiors_submit_resolve(
         _ => Err(Errno(libc::EINVAL)),
     });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, op) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// Closes a working directory's descriptor on a worker; takes ownership
 /// of `fd` if it is >= 0 (otherwise the request does nothing).
 ///
 /// # Safety
-/// `pool` must be live; `fd` must be < 0 or a descriptor nobody else uses
+/// `pool` and `req` must be live; `fd` must be < 0 or a descriptor nobody else uses
 /// or closes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, token: Token, pri: c_int, fd: c_int) -> *mut AiorsReq {
+pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, token, pri, Ok(Op::WdClose { fd })) }
+    unsafe { submit(pool, req, Ok(Op::WdClose { fd })) }
 }
 
 /// The `struct statvfs` of the last done event, or null if it has none.
 ///
 /// # Safety
-/// `pool` must be live.  The pointer is valid until the next poll.
+/// `pool` and `req` must be live.  The pointer is valid until the next poll.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::statvfs {
     // SAFETY: forwarded from the caller.
@@ -201,7 +196,7 @@ pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::s
 /// path of an `aio_wd`), not NUL-terminated; null if it has none.
 ///
 /// # Safety
-/// `pool` must be live, `len` writable.  The pointer is valid until the
+/// `pool` and `req` must be live, `len` writable.  The pointer is valid until the
 /// next poll or `aiors_result_take_fd`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_result_bytes(pool: *mut Pool, len: *mut usize) -> *const c_char {

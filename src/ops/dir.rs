@@ -296,7 +296,7 @@ mod tests {
     }
 
     fn request() -> std::sync::Arc<Request> {
-        Request::new(0, crate::request::Pri::default())
+        Request::new(crate::request::Pri::default())
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::group;
 use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
-use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Pri, Request, Token};
+use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Request, Token};
 use crate::sys;
 use crate::uring::{self, Ring};
 
@@ -296,16 +296,20 @@ impl Pool {
         self.shared.notifier.fd()
     }
 
-    /// Queues `op`; returns the request, which the caller may cancel.
-    pub fn submit(&self, token: Token, pri: Pri, op: Op) -> Arc<Request> {
-        let req = Request::new(token, pri);
+    /// Queues `req` (made by `Request::new`) to run `op`; false, with
+    /// nothing queued, if it was submitted before.
+    pub fn submit(&self, req: &Arc<Request>, op: Op) -> bool {
+        if req.is_group() || !req.mark_submitted() {
+            return false;
+        }
+        let pri = req.pri();
         let shared = &*self.shared;
         let taken_at_once;
         {
             let mut work = lock(&shared.work);
             let spinning = shared.spinning.load(Relaxed);
             taken_at_once = spinning && work.queue.is_empty();
-            work.queue.push(pri, Job { req: Arc::clone(&req), op });
+            work.queue.push(pri, Job { req: Arc::clone(req), op });
             let queued = &shared.counters.queued;
             queued.store(queued.load(Relaxed) + 1, Relaxed);
             // Wake a sleeper only for requests that no thread already
@@ -335,7 +339,7 @@ impl Pool {
         if taken_at_once && self.npending() == 0 {
             self.await_quick_result();
         }
-        req
+        true
     }
 
     /// Waits up to `QUICK_RESULT` for the result of a request that a
@@ -368,13 +372,17 @@ impl Pool {
         true
     }
 
-    /// Creates a group; its own request completes without a worker.
-    pub fn submit_group(&self, token: Token, pri: Pri) -> Arc<Request> {
-        let req = Request::new_group(token, pri);
+    /// Starts `grp` (made by `Request::new_group`); its own request
+    /// completes without a worker.  False if it is no group or was
+    /// submitted before.
+    pub fn submit_group(&self, grp: &Arc<Request>) -> bool {
+        if !grp.is_group() || !grp.mark_submitted() {
+            return false;
+        }
         self.count_new_request();
         self.shared
-            .push_result(Completion { job: Job { req: Arc::clone(&req), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
-        req
+            .push_result(Completion { job: Job { req: Arc::clone(grp), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
+        true
     }
 
     pub fn nreqs(&self) -> usize {
@@ -690,3 +698,41 @@ impl Drop for Pool {
 
 #[cfg(test)]
 mod tests;
+
+/// Requests named by numbers, as tests write their expectations.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::request::Pri;
+
+    /// Keeps each name in word 0 of its request's user area, and every
+    /// request it made alive, so that no two share a token.
+    #[derive(Default)]
+    pub(crate) struct Named(Vec<Arc<Request>>);
+
+    impl Named {
+        pub(crate) fn submit(&mut self, pool: &Pool, name: usize, pri: Pri, op: Op) -> Arc<Request> {
+            let req = self.named(Request::new(pri), name);
+            assert!(pool.submit(&req, op));
+            req
+        }
+
+        pub(crate) fn group(&mut self, pool: &Pool, name: usize) -> Arc<Request> {
+            let grp = self.named(Request::new_group(Pri::default()), name);
+            assert!(pool.submit_group(&grp));
+            grp
+        }
+
+        fn named(&mut self, req: Arc<Request>, name: usize) -> Arc<Request> {
+            req.user.word(0).store(name, Relaxed);
+            self.0.push(Arc::clone(&req));
+            req
+        }
+
+        /// The name of the request an event's token stands for.
+        pub(crate) fn of(&self, token: Token) -> usize {
+            let req = self.0.iter().find(|req| req.token() == token).expect("a request of ours");
+            req.user.word(0).load(Relaxed)
+        }
+    }
+}

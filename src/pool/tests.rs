@@ -1,37 +1,40 @@
 //! Unit tests of the pool: ordering, cancellation, thread limits,
 //! readiness of the descriptor, groups.
 
+use super::testing::Named;
 use super::*;
+use crate::request::Pri;
 
-fn drain(pool: &mut Pool) -> Vec<Token> {
+fn drain(pool: &mut Pool, names: &Named) -> Vec<usize> {
     let mut done = Vec::new();
     while pool.nreqs() > 0 {
         pool.wait();
         pool.poll_begin();
         while let Ok(event) = pool.poll_next() {
             if let Event::Done { token, cancelled: false } = event {
-                done.push(token);
+                done.push(names.of(token));
             }
         }
     }
     done
 }
 
-fn busy(pool: &Pool, token: Token, secs: f64) -> Arc<Request> {
-    pool.submit(token, Pri::default(), Op::Busy { secs })
+fn busy(pool: &Pool, names: &mut Named, name: usize, secs: f64) -> Arc<Request> {
+    names.submit(pool, name, Pri::default(), Op::Busy { secs })
 }
 
 #[test]
 fn completes_by_priority_when_queued_behind_a_busy_thread() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     pool.set_max_parallel(1);
-    busy(&pool, 100, 0.05);
+    busy(&pool, &mut names, 100, 0.05);
     for (token, pri) in [(1, -4), (2, 0), (3, 4), (4, 0), (5, 2)] {
-        pool.submit(token, Pri::new(pri), Op::Nop);
+        names.submit(&pool, token, Pri::new(pri), Op::Nop);
     }
     // The busy request's result may wait beside the others, and results
     // are handed out by priority too, so only its presence is certain.
-    let done = drain(&mut pool);
+    let done = drain(&mut pool, &names);
     assert!(done.contains(&100));
     let nops: Vec<_> = done.into_iter().filter(|&t| t != 100).collect();
     assert_eq!(nops, [3, 5, 2, 4, 1]);
@@ -41,37 +44,40 @@ fn completes_by_priority_when_queued_behind_a_busy_thread() {
 #[test]
 fn cancelled_requests_never_execute() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     pool.set_max_parallel(1);
-    busy(&pool, 1, 0.05);
+    busy(&pool, &mut names, 1, 0.05);
     let dir = std::env::temp_dir().join(format!("aiors-cancel-{}", std::process::id()));
     let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
     let mkdir = Op::Mkdir { path: crate::request::At { dir: libc::AT_FDCWD, path }, mode: 0o700 };
-    let req = pool.submit(2, Pri::default(), mkdir);
+    let req = names.submit(&pool, 2, Pri::default(), mkdir);
     group::cancel(&req);
-    assert_eq!(drain(&mut pool), [1]);
+    assert_eq!(drain(&mut pool, &names), [1]);
     assert!(!dir.exists(), "a cancelled mkdir must not run");
 }
 
 #[test]
 fn max_parallel_zero_queues_without_executing() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     pool.set_max_parallel(0);
-    pool.submit(1, Pri::default(), Op::Nop);
+    names.submit(&pool, 1, Pri::default(), Op::Nop);
     std::thread::sleep(Duration::from_millis(20));
     assert_eq!((pool.nthreads(), pool.nready()), (0, 1));
     pool.set_min_parallel(2);
-    assert_eq!(drain(&mut pool), [1]);
+    assert_eq!(drain(&mut pool, &names), [1]);
 }
 
 #[test]
 fn threads_start_on_demand_up_to_the_limit_and_shrink_on_request() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     pool.set_max_parallel(3);
     for token in 0..6 {
-        busy(&pool, token, 0.05);
+        busy(&pool, &mut names, token, 0.05);
     }
     assert_eq!(pool.nthreads(), 3);
-    drain(&mut pool);
+    drain(&mut pool, &names);
     pool.set_max_parallel(1);
     assert_eq!(pool.nthreads(), 1);
     assert_eq!(lock(&pool.shared.work).alive, 1, "surplus threads have exited");
@@ -80,10 +86,11 @@ fn threads_start_on_demand_up_to_the_limit_and_shrink_on_request() {
 #[test]
 fn idle_threads_beyond_max_idle_time_out() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     pool.set_max_idle(0);
     pool.set_idle_timeout(Duration::from_millis(30));
-    busy(&pool, 1, 0.0);
-    drain(&mut pool);
+    busy(&pool, &mut names, 1, 0.0);
+    drain(&mut pool, &names);
     let deadline = Instant::now() + Duration::from_secs(5);
     while pool.nthreads() > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -94,20 +101,25 @@ fn idle_threads_beyond_max_idle_time_out() {
 #[test]
 fn fileno_is_readable_exactly_while_results_wait() {
     let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
     let readable = |pool: &Pool| {
         let mut pollfd = libc::pollfd { fd: pool.fileno(), events: libc::POLLIN, revents: 0 };
         sys::poll_one(&mut pollfd, 0) > 0
     };
     assert!(!readable(&pool));
-    pool.submit(1, Pri::default(), Op::Nop);
-    pool.submit(2, Pri::default(), Op::Nop);
+    names.submit(&pool, 1, Pri::default(), Op::Nop);
+    names.submit(&pool, 2, Pri::default(), Op::Nop);
     while pool.npending() < 2 {
         std::thread::yield_now();
     }
     assert!(readable(&pool));
     pool.set_max_poll_reqs(1);
     pool.poll_begin();
-    assert_eq!(pool.poll_next(), Ok(Event::Done { token: 1, cancelled: false }));
+    let first = pool.poll_next().map(|event| match event {
+        Event::Done { token, cancelled: false } => names.of(token),
+        event => panic!("{event:?}"),
+    });
+    assert_eq!(first, Ok(1));
     assert_eq!(pool.poll_next(), Err(PollEnd::Budget));
     assert!(readable(&pool), "one result still waits");
     pool.poll_begin();
@@ -122,10 +134,11 @@ fn fileno_is_readable_exactly_while_results_wait() {
 #[test]
 fn group_completes_after_members_and_feeds() {
     let mut pool = Pool::new().unwrap();
-    let grp = pool.submit_group(10, Pri::default());
+    let mut names = Named::default();
+    let grp = names.group(&pool, 10);
     group::set_limit(&grp, 1);
     group::set_feeder(&grp, true);
-    let first = pool.submit(1, Pri::default(), Op::Nop);
+    let first = names.submit(&pool, 1, Pri::default(), Op::Nop);
     group::add(&grp, &first).unwrap();
     let mut order = Vec::new();
     let mut fed = 0;
@@ -134,12 +147,12 @@ fn group_completes_after_members_and_feeds() {
         pool.poll_begin();
         while let Ok(event) = pool.poll_next() {
             match event {
-                Event::Done { token, .. } => order.push(token),
+                Event::Done { token, .. } => order.push(names.of(token)),
                 Event::Feed { .. } => {
                     // The feeder adds one request twice, then nothing.
                     if fed < 2 {
                         fed += 1;
-                        let req = pool.submit(1 + fed, Pri::default(), Op::Nop);
+                        let req = names.submit(&pool, 1 + fed, Pri::default(), Op::Nop);
                         group::add(&grp, &req).unwrap();
                     }
                     if group::feed_end(&grp) {
@@ -170,8 +183,7 @@ fn quick_result_wait_backs_off_after_misses() {
         }
     }
     assert_eq!(pool.quick_misses.get(), QUICK_MISSES_MAX);
-    let done =
-        Completion { job: Job { req: Request::new(1, Pri::default()), op: Op::Nop }, outcome: Ok(Output::Int(0)) };
+    let done = Completion { job: Job { req: Request::new(Pri::default()), op: Op::Nop }, outcome: Ok(Output::Int(0)) };
     pool.shared.push_result(done);
     pool.await_quick_result();
     assert_eq!((pool.quick_misses.get(), pool.quick_skips.get()), (0, 0), "a result resets the back-off");
