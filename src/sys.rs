@@ -167,6 +167,13 @@ pub fn sendfile(out_fd: RawFd, in_fd: RawFd, offset: &mut i64, count: usize) -> 
     retry(|| unsafe { libc::sendfile(out_fd, in_fd, offset, count) } as i64)
 }
 
+/// copy_file_range(2) from `in_fd` at `*offset` to `out_fd`'s file position.
+pub fn copy_file_range(in_fd: RawFd, offset: &mut i64, out_fd: RawFd, count: usize) -> Result<i64, Errno> {
+    // SAFETY: `offset` is a valid, exclusive pointer to an off_t for the
+    // call; a null output offset means the file position.
+    retry(|| unsafe { libc::copy_file_range(in_fd, offset, out_fd, std::ptr::null_mut(), count, 0) } as i64)
+}
+
 /// pread(2) into a slice we own.
 pub fn pread_into(fd: RawFd, bytes: &mut [u8], offset: i64) -> Result<i64, Errno> {
     // SAFETY: the pointer and length describe the live slice `bytes`.

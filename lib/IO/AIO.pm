@@ -401,8 +401,10 @@ neither used nor moved, so many requests may read one input at once; the
 position of C<$out_fh> advances, so give each output one request at a
 time.
 
-The kernel's sendfile(2) does the copying where it can.  Where it refuses
-the pair of descriptors (C<ENOSYS>, C<EINVAL>, C<ENOTSOCK>, C<EOPNOTSUPP>,
+The kernel does the copying where it can: copy_file_range(2) between two
+regular files (which shares the data's extents on filesystems that can
+reflink, such as Btrfs and XFS, and copies server-side on NFS), sendfile(2)
+otherwise.  Where sendfile refuses the pair of descriptors (C<ENOSYS>, C<EINVAL>, C<ENOTSOCK>, C<EOPNOTSUPP>,
 C<EAFNOSUPPORT> or C<EPROTOTYPE>) the worker reads and writes in 64 KiB
 chunks instead, so any readable input and writable output will do.
 

@@ -10,15 +10,32 @@ use crate::sys;
 /// Chunk size of the sendfile emulation.
 const COPY_CHUNK: usize = 64 * 1024;
 
-/// sendfile(2), falling back to pread/write when the kernel cannot send
-/// between these two descriptors.  Returns the bytes written, which may be
-/// fewer than `count`; an error only if nothing was written.
+/// Copies `count` bytes from `in_fd` at `offset` to `out_fd`'s position as
+/// IO::AIO's sendfile does, in the kernel where it can: copy_file_range(2)
+/// first (between regular files; it shares extents where the filesystem
+/// can reflink, and copies server-side on NFS), else sendfile(2), else
+/// pread/write.  Returns the bytes written, which may be fewer than
+/// `count`; an error only if nothing was written.
 pub fn sendfile(out_fd: RawFd, in_fd: RawFd, mut offset: i64, count: usize) -> Result<i64, Errno> {
     if count == 0 {
         return Ok(0);
     }
     let mut written: i64 = 0;
     let mut left = count;
+    while left > 0 {
+        match sys::copy_file_range(in_fd, &mut offset, out_fd, left) {
+            Ok(n) if n > 0 => {
+                written += n;
+                left -= n as usize;
+            }
+            // The end of the input, or an error after copying some.
+            _ if written > 0 => return Ok(written),
+            // Nothing copied: an error, or 0, which some kernels also
+            // return for files they cannot copy (procfs, sysfs): sendfile
+            // decides, with the errors IO::AIO reports.
+            _ => break,
+        }
+    }
     while left > 0 {
         match sys::sendfile(out_fd, in_fd, &mut offset, left) {
             Ok(0) => break,
@@ -284,6 +301,33 @@ mod tests {
         assert_eq!(std::fs::read(&out_path).unwrap(), &data[10..150_010]);
         assert_eq!(sendfile(out.as_raw_fd(), input.as_raw_fd(), 0, 0), Ok(0));
         assert_eq!(sendfile(-1, input.as_raw_fd(), 0, 10), Err(Errno(libc::EBADF)));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(&out_path).unwrap();
+    }
+
+    #[test]
+    fn sendfile_between_files_copies_from_the_offset_to_the_file_position() {
+        use std::io::{Seek, SeekFrom};
+        use std::os::fd::AsRawFd;
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let (mut input, path) = temp_file(&data);
+        let out_path = path.with_extension("copy");
+        let mut out = std::fs::File::create(&out_path).unwrap();
+        out.seek(SeekFrom::Start(5)).unwrap();
+        assert_eq!(sendfile(out.as_raw_fd(), input.as_raw_fd(), 7, 200_000), Ok(200_000));
+        assert_eq!(out.stream_position().unwrap(), 200_005, "the output position moved");
+        assert_eq!(input.stream_position().unwrap(), 0, "the input position did not");
+        // asking beyond the end copies what there is
+        assert_eq!(sendfile(out.as_raw_fd(), input.as_raw_fd(), 299_990, 100), Ok(10));
+        let copied = std::fs::read(&out_path).unwrap();
+        assert_eq!(&copied[..5], &[0; 5]);
+        assert_eq!(&copied[5..200_005], &data[7..200_007]);
+        assert_eq!(&copied[200_005..], &data[299_990..]);
+        // from procfs, where some kernels' copy_file_range copies nothing
+        let proc = std::fs::File::open("/proc/self/stat").unwrap();
+        out.set_len(0).unwrap();
+        out.seek(SeekFrom::Start(0)).unwrap();
+        assert!(sendfile(out.as_raw_fd(), proc.as_raw_fd(), 0, 4096).unwrap() > 0);
         std::fs::remove_file(&path).unwrap();
         std::fs::remove_file(&out_path).unwrap();
     }
