@@ -402,9 +402,10 @@ position of C<$out_fh> advances, so give each output one request at a
 time.
 
 The kernel does the copying where it can: copy_file_range(2) between two
-regular files (which shares the data's extents on filesystems that can
-reflink, such as Btrfs and XFS, and copies server-side on NFS), sendfile(2)
-otherwise.  Where sendfile refuses the pair of descriptors (C<ENOSYS>, C<EINVAL>, C<ENOTSOCK>, C<EOPNOTSUPP>,
+regular files, for 64 KiB or more (it shares the data's extents on
+filesystems that can reflink, such as Btrfs and XFS, and copies
+server-side on NFS), sendfile(2) otherwise.  Where sendfile refuses the
+pair of descriptors (C<ENOSYS>, C<EINVAL>, C<ENOTSOCK>, C<EOPNOTSUPP>,
 C<EAFNOSUPPORT> or C<EPROTOTYPE>) the worker reads and writes in 64 KiB
 chunks instead, so any readable input and writable output will do.
 
