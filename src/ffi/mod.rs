@@ -140,11 +140,20 @@ fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
 /// # Safety
 /// `pool` as for `pool_ref`, `req` as for `req_ref`.
 unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: Result<Op, Errno>) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_with(pool, req, |pool, req| pool.submit(req, op.unwrap_or_else(|errno| Op::Fail { errno }))) }
+}
+
+/// Runs a submission of `req` to `pool`: 1 if it was submitted, 0 if
+/// refused or a handle is null.
+///
+/// # Safety
+/// `pool` as for `pool_ref`, `req` as for `req_ref`.
+unsafe fn submit_with(pool: *mut Pool, req: *const AiorsReq, run: impl FnOnce(&Pool, &Arc<Request>) -> bool) -> c_int {
     guard(0, || {
         // SAFETY: forwarded from the caller.
         let (Some(pool), Some(req)) = (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) else { return 0 };
-        let op = op.unwrap_or_else(|errno| Op::Fail { errno });
-        c_int::from(pool.submit(&req, op))
+        c_int::from(run(pool, &req))
     })
 }
 

@@ -7,11 +7,8 @@ use super::*;
 /// `pool` and `req` must be live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn aiors_submit_group(pool: *mut Pool, req: *const AiorsReq) -> c_int {
-    guard(0, || {
-        // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(req)) = (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) else { return 0 };
-        c_int::from(pool.submit_group(&req))
-    })
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_with(pool, req, |pool, grp| pool.submit_group(grp)) }
 }
 
 /// # Safety
