@@ -32,6 +32,11 @@ impl Notifier {
         self.read_fd
     }
 
+    /// Whether this is an eventfd (which an io_uring can signal).
+    pub fn is_eventfd(&self) -> bool {
+        self.read_fd == self.write_fd
+    }
+
     /// Every descriptor of the notifier (one for an eventfd, two for a pipe).
     pub fn fds(&self) -> [RawFd; 2] {
         [self.read_fd, self.write_fd]

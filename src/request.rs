@@ -317,6 +317,21 @@ pub enum Op {
 }
 
 impl Op {
+    /// Whether the op is known to take long (a sleep, a flush to the
+    /// disk): a worker never holds other requests back behind one.
+    pub(crate) fn runs_long(&self) -> bool {
+        matches!(
+            self,
+            Op::Busy { .. }
+                | Op::Sync
+                | Op::Syncfs { .. }
+                | Op::Fsync { .. }
+                | Op::Fdatasync { .. }
+                | Op::SyncFileRange { .. }
+                | Op::Msync { .. }
+        )
+    }
+
     pub fn stat(target: Target, follow: bool) -> Op {
         Op::Stat { target, follow, buf: Some(Box::new_uninit()) }
     }

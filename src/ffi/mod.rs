@@ -237,7 +237,6 @@ pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
 pub unsafe extern "C" fn aiors_pool_forget(pool: *mut Pool) {
     // SAFETY: forwarded from the caller; only plain fields are read.
     if let Some(pool) = unsafe { pool_ref(pool) } {
-        pool.drop_spare_rings_in_child();
         let mut fds = pool.own_fds();
         fds.sort_unstable();
         let mut last = -1;

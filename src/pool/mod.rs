@@ -17,21 +17,21 @@
 //! request, a sleeper on sentry duty (waking every `SENTRY`) takes over.
 //! Threads start on demand (`Pool::maybe_start_thread`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::engine::{Engine, RegularCache, Routes};
+use crate::engine::{self, Engine};
 use crate::group;
 use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
 use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Request, Token};
 use crate::sys;
-use crate::uring::{self, Ring};
+use crate::uring::Ring;
 
 mod worker;
 
@@ -74,8 +74,17 @@ const QUICK_RESULT: Duration = Duration::from_micros(3);
 /// requests cost the submitter almost nothing.
 const QUICK_MISSES_MAX: u32 = 6;
 
-/// How often a sleeping thread looks for requests left to busy threads.
+/// How often a sleeper on watch looks for requests that submitters left to
+/// busy threads (which may have stalled since).  One sleeper keeps watch,
+/// and only while others are busy; a watch that finds nothing ends, so an
+/// idle pool sleeps without timers.
 const SENTRY: Duration = Duration::from_millis(1);
+
+/// A request that ran this long is slow (it blocked, on the disk say): the
+/// rest of its worker's batch goes back to the queue, and the worker takes
+/// one request at a time until a batch runs quickly again.  Cached
+/// requests take 1-20 µs; a read from the disk, 100 µs and more.
+const SLOW_REQUEST: Duration = Duration::from_micros(50);
 
 /// Requests outstanding at once from which memory is given back to the
 /// system after they are done.
@@ -101,7 +110,7 @@ struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { wanted: 4, max_idle: 4, idle_timeout: Duration::from_secs(10) }
+        Limits { wanted: 8, max_idle: 4, idle_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -116,6 +125,8 @@ struct WorkState {
     waking: usize,
     /// Threads that took a batch and have not come back for more.
     busy: usize,
+    /// A sleeper keeps watch (see `SENTRY`).
+    sentry: bool,
     /// Quit orders not yet taken by a worker (`max_parallel` lowering).
     quit_orders: usize,
     /// Threads alive, including those told to quit but not yet gone.
@@ -173,11 +184,6 @@ struct Shared {
     progress_us: AtomicU64,
     epoch: Instant,
     dead_fd: RawFd,
-    engine: Engine,
-    /// Rings of workers that exited, for the next ones: each ring holds a
-    /// descriptor, and the number of descriptors should not follow the
-    /// number of threads.
-    rings: Mutex<Vec<Ring>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -216,6 +222,12 @@ enum Step {
 
 pub struct Pool {
     shared: Arc<Shared>,
+    engine: Engine,
+    /// The io_uring engine's ring, used by the polling thread only.
+    ring: RefCell<Option<Ring>>,
+    /// The kernel may have signalled the descriptor since it was last
+    /// drained (it does for every completion of the ring).
+    ring_signalled: Cell<bool>,
     /// Results taken from the shared queue in one go, in priority order.
     batch: VecDeque<Completion>,
     agenda: Vec<Step>,
@@ -246,6 +258,13 @@ impl Pool {
 
     pub fn with_engine(engine: Engine) -> Result<Pool, Errno> {
         let notifier = Notifier::new()?;
+        // The ring signals the descriptor itself, which takes an eventfd;
+        // without a ring, the threads run everything.
+        let ring = match engine {
+            Engine::Uring(_) if notifier.is_eventfd() => Ring::new(notifier.fd()).ok(),
+            _ => None,
+        };
+        let engine = if ring.is_some() { engine } else { Engine::Threads };
         let dead_fd = sys::dead_pipe()?;
         let shared = Shared {
             work: Mutex::new(WorkState {
@@ -255,6 +274,7 @@ impl Pool {
                 sleeping: 0,
                 waking: 0,
                 busy: 0,
+                sentry: false,
                 quit_orders: 0,
                 alive: 0,
             }),
@@ -267,11 +287,12 @@ impl Pool {
             progress_us: AtomicU64::new(0),
             epoch: Instant::now(),
             dead_fd,
-            engine,
-            rings: Mutex::new(Vec::new()),
         };
         Ok(Pool {
             shared: Arc::new(shared),
+            engine,
+            ring: RefCell::new(ring),
+            ring_signalled: Cell::new(false),
             batch: VecDeque::new(),
             agenda: Vec::new(),
             current: None,
@@ -288,7 +309,7 @@ impl Pool {
     }
 
     pub fn engine(&self) -> Engine {
-        self.shared.engine
+        self.engine
     }
 
     /// The descriptor that is readable while results wait.
@@ -296,50 +317,71 @@ impl Pool {
         self.shared.notifier.fd()
     }
 
-    /// Queues `req` (made by `Request::new`) to run `op`; false, with
-    /// nothing queued, if it was submitted before.
+    /// Queues `req` (made by `Request::new`) to run `op`, or hands it to
+    /// the ring; false, with nothing queued, if it was submitted before.
     pub fn submit(&self, req: &Arc<Request>, op: Op) -> bool {
         if req.is_group() || !req.mark_submitted() {
             return false;
         }
-        let pri = req.pri();
-        let shared = &*self.shared;
-        let taken_at_once;
-        {
-            let mut work = lock(&shared.work);
-            let spinning = shared.spinning.load(Relaxed);
-            taken_at_once = spinning && work.queue.is_empty();
-            work.queue.push(pri, Job { req: Arc::clone(req), op });
-            let queued = &shared.counters.queued;
-            queued.store(queued.load(Relaxed) + 1, Relaxed);
-            // Wake a sleeper only for requests that no thread already
-            // awake (a spinning one, or one woken before) will take, and
-            // not while busy threads are finishing batches quickly: they
-            // come back for this one sooner than a sleeper would wake (if
-            // they stall, a sleeper on sentry duty takes it).  That is
-            // asked for the first request nobody takes, then again each
-            // time another batch's worth piled up: in a flood, a clock
-            // read per request would cost as much as the request.
-            let coming = work.waking + usize::from(spinning);
-            let uncovered = work.queue.len().saturating_sub(coming);
-            if work.sleeping > work.waking
-                && uncovered % MAX_BATCH == 1
-                && !(work.busy > 0 && shared.progressed_recently())
-            {
-                work.waking += 1;
-                shared.work_ready.notify_one();
+        self.count_new_request();
+        let job = Job { req: Arc::clone(req), op };
+        if self.ring_takes(&job.op) {
+            if let Some(ring) = self.ring.borrow_mut().as_mut() {
+                ring.submit(job);
+                self.ring_signalled.set(true);
+                return true;
             }
         }
-        self.count_new_request();
+        let taken_at_once = self.enqueue(job);
         let outstanding = self.nreqs();
         if outstanding >= RESERVE_FROM && outstanding.is_power_of_two() && self.nthreads() > 0 {
-            lock(&shared.results).queue.reserve(pri, outstanding);
+            lock(&self.shared.results).queue.reserve(req.pri(), outstanding);
         }
         self.maybe_start_thread();
         if taken_at_once && self.npending() == 0 {
             self.await_quick_result();
         }
         true
+    }
+
+    /// Whether `op` goes to the ring: if its engine routes it, the ring has
+    /// room, and no request waits in the queue (those go first, by
+    /// priority), nor are requests held back (`max_parallel 0`).
+    fn ring_takes(&self, op: &Op) -> bool {
+        self.ring.borrow().as_ref().map_or(false, Ring::has_room)
+            && self.nready() == 0
+            && self.shared.counters.thread_limit.load(Relaxed) > 0
+            && self.engine.routes().takes(op, engine::is_regular)
+    }
+
+    /// Queues `job` for the threads and wakes one if needed; returns
+    /// whether a spinning worker will take it at once.
+    fn enqueue(&self, job: Job) -> bool {
+        let shared = &*self.shared;
+        let mut work = lock(&shared.work);
+        let spinning = shared.spinning.load(Relaxed);
+        let taken_at_once = spinning && work.queue.is_empty();
+        work.queue.push(job.req.pri(), job);
+        let queued = &shared.counters.queued;
+        queued.store(queued.load(Relaxed) + 1, Relaxed);
+        // Wake a sleeper only for requests that no thread already awake (a
+        // spinning one, or one woken before) will take, and not while busy
+        // threads are finishing batches quickly and a sleeper keeps watch:
+        // they come back for this one sooner than a sleeper would wake (if
+        // they stall, the watching sleeper takes it).  That is asked for
+        // the first request nobody takes, then again each time another
+        // batch's worth piled up: in a flood, a clock read per request
+        // would cost as much as the request.
+        let coming = work.waking + usize::from(spinning);
+        let uncovered = work.queue.len().saturating_sub(coming);
+        if work.sleeping > work.waking
+            && uncovered % MAX_BATCH == 1
+            && !(work.sentry && work.busy > 0 && shared.progressed_recently())
+        {
+            work.waking += 1;
+            shared.work_ready.notify_one();
+        }
+        taken_at_once
     }
 
     /// Waits up to `QUICK_RESULT` for the result of a request that a
@@ -363,7 +405,7 @@ impl Pool {
     /// between looks).
     fn result_within(&self, limit: Duration, pause: impl Fn()) -> bool {
         let start = Instant::now();
-        while self.npending() == 0 {
+        while self.npending() == 0 && self.reap_ring() == 0 {
             if start.elapsed() >= limit {
                 return false;
             }
@@ -538,16 +580,15 @@ impl Pool {
         if let Some(completion) = self.batch.pop_front() {
             return Some(completion);
         }
+        self.reap_ring();
         if self.npending() == 0 {
             self.linger();
         }
-        let mut results = lock(&self.shared.results);
-        if results.queue.is_empty() {
-            self.shared.settle_empty(&mut results);
-            drop(results);
+        if !self.results_wait() {
             self.release_memory_after_burst();
             return None;
         }
+        let mut results = lock(&self.shared.results);
         let take = match self.max_poll_reqs {
             0 => results.queue.len(),
             reqs => reqs.saturating_sub(self.budget_used).max(1),
@@ -555,6 +596,54 @@ impl Pool {
         self.batch.extend(std::iter::from_fn(|| results.queue.pop()).take(take));
         drop(results);
         self.batch.pop_front()
+    }
+
+    /// Whether results wait in the shared queue; if none do, makes the
+    /// descriptor unreadable, unless a completion of the ring arrives
+    /// meanwhile (which is then queued).
+    fn results_wait(&self) -> bool {
+        loop {
+            let mut results = lock(&self.shared.results);
+            if !results.queue.is_empty() {
+                return true;
+            }
+            // Drained under the lock, so that no worker's signal is lost;
+            // the kernel's are looked for afterwards.
+            let kernel_signalled = self.ring_signalled.replace(self.ring_in_flight() > 0);
+            if kernel_signalled && !results.signalled {
+                self.shared.notifier.drain();
+            }
+            self.shared.settle_empty(&mut results);
+            drop(results);
+            if self.reap_ring() == 0 {
+                return false;
+            }
+        }
+    }
+
+    /// Queues the results of the ring's completed requests; returns how
+    /// many there were.
+    fn reap_ring(&self) -> usize {
+        let mut ring = self.ring.borrow_mut();
+        let reaped = match ring.as_mut() {
+            Some(ring) if ring.in_flight() > 0 => ring.reap(|job, outcome| match outcome {
+                // Where the thread path would block or retry, it runs the
+                // request.
+                Err(Errno(libc::EAGAIN | libc::EINTR)) => {
+                    self.enqueue(job);
+                }
+                outcome => self.shared.push_result(Completion { job, outcome }),
+            }),
+            _ => 0,
+        };
+        if reaped > 0 {
+            self.ring_signalled.set(true);
+        }
+        reaped
+    }
+
+    fn ring_in_flight(&self) -> usize {
+        self.ring.borrow().as_ref().map_or(0, Ring::in_flight)
     }
 
     /// Waits up to `LINGER` (within the round's time budget) for a result,
@@ -605,6 +694,9 @@ impl Pool {
     pub fn wait(&self) {
         let deadline = Instant::now() + SPIN;
         while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() && self.agenda.is_empty() {
+            if self.reap_ring() > 0 {
+                continue;
+            }
             if Instant::now() < deadline {
                 // Let a worker on this CPU finish instead of spinning on it.
                 std::thread::yield_now();
@@ -612,6 +704,9 @@ impl Pool {
             }
             self.maybe_start_thread();
             if self.shared.run_inline_without_threads() {
+                continue;
+            }
+            if self.results_wait() {
                 continue;
             }
             let mut pollfd = libc::pollfd { fd: self.fileno(), events: libc::POLLIN, revents: 0 };
@@ -670,20 +765,13 @@ impl Shared {
 }
 
 impl Pool {
-    /// The descriptors the pool owns (notifier, dead pipe), for a forked
-    /// child to close when it abandons the pool.
-    pub fn own_fds(&self) -> [RawFd; 3] {
+    /// The descriptors the pool owns (notifier, dead pipe, ring; -1 for
+    /// none), for a forked child to close when it abandons the pool.  The
+    /// ring's mappings are not inherited.
+    pub fn own_fds(&self) -> [RawFd; 4] {
         let [read, write] = self.shared.notifier.fds();
-        [read, write, self.shared.dead_fd]
-    }
-
-    /// In a forked child: gives back the spare io_uring rings (descriptors
-    /// and mappings), unless their lock was held at the fork.  Rings that
-    /// belonged to workers are lost with the workers' stacks.
-    pub fn drop_spare_rings_in_child(&self) {
-        if let Ok(mut spares) = self.shared.rings.try_lock() {
-            spares.clear();
-        }
+        let ring = self.ring.borrow().as_ref().map_or(-1, Ring::fd);
+        [read, write, self.shared.dead_fd, ring]
     }
 }
 
