@@ -127,7 +127,6 @@ impl Ring {
 
 /// The submission entry of one routed operation.
 fn prepare(slot: &mut Slot) -> squeue::Entry {
-    const EMPTY: &CStr = c"";
     match slot.op {
         Op::Read { fd, offset, buf } => {
             opcode::Read::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build()
@@ -144,7 +143,7 @@ fn prepare(slot: &mut Slot) -> squeue::Entry {
             let buf = statx.as_mut_ptr().cast::<types::statx>();
             let (dir, path, flags) = match target {
                 Target::Path(at) => (at.dir, at.path.as_c_str(), if *follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW }),
-                Target::Fd(fd) => (*fd, EMPTY, libc::AT_EMPTY_PATH),
+                Target::Fd(fd) => (*fd, <&CStr>::default(), libc::AT_EMPTY_PATH),
             };
             opcode::Statx::new(types::Fd(dir), path.as_ptr(), buf).flags(flags).mask(libc::STATX_BASIC_STATS).build()
         }
@@ -174,8 +173,8 @@ fn finish(slot: Slot) -> Outcome {
             let statx = slot.statx.ok_or(Errno(libc::EIO))?;
             // SAFETY: the statx completed successfully, so the kernel
             // filled in the whole struct before posting its completion.
-            let statx = unsafe { statx.assume_init() };
-            Ok(Output::Stat(Box::new(stat_of(&statx))))
+            let statx = unsafe { statx.assume_init_ref() };
+            Ok(Output::Stat(Box::new(stat_of(statx))))
         }
         _ => Err(Errno(libc::EIO)),
     }
