@@ -20,7 +20,7 @@
 //!   measurement, see the POD's "THE RUST ENGINE") if io_uring is available,
 //!   silently threads otherwise.
 
-use std::os::fd::RawFd;
+use std::os::unix::io::RawFd;
 
 use crate::request::{Op, Target};
 use crate::uring;
@@ -85,7 +85,7 @@ impl Routes {
 }
 
 fn takes_rw(offset: Option<i64>, len: usize) -> bool {
-    len <= MAX_RW && offset.is_none_or(|offset| offset >= 0)
+    len <= MAX_RW && offset.map_or(true, |offset| offset >= 0)
 }
 
 /// Whether `fd` is a regular file (an fstat per routed read or write: a
@@ -132,8 +132,14 @@ impl Engine {
             }
             "uring" => {
                 let routes = if list.is_empty() { Some(Routes::ALL) } else { Routes::parse(list) };
-                let Some(routes) = routes else {
-                    return (Engine::Threads, Some(format!("IO_AIO_ENGINE={value}: unknown operation, using threads")));
+                let routes = match routes {
+                    Some(routes) => routes,
+                    None => {
+                        return (
+                            Engine::Threads,
+                            Some(format!("IO_AIO_ENGINE={value}: unknown operation, using threads")),
+                        )
+                    }
                 };
                 match probe() {
                     Ok(()) => (Engine::Uring(routes), None),
@@ -216,7 +222,7 @@ mod tests {
         assert!(!is_regular(pipe_r));
         assert!(!is_regular(-1));
         let file = std::fs::File::open("/proc/self/exe").unwrap();
-        assert!(is_regular(std::os::fd::AsRawFd::as_raw_fd(&file)));
+        assert!(is_regular(std::os::unix::io::AsRawFd::as_raw_fd(&file)));
         crate::sys::close(pipe_r);
         crate::sys::close(pipe_w);
     }
@@ -226,7 +232,7 @@ mod tests {
 #[cfg(test)]
 mod pool_tests {
     use std::ffi::CString;
-    use std::os::fd::AsRawFd;
+    use std::os::unix::io::AsRawFd;
 
     use super::*;
     use crate::group;
@@ -267,7 +273,10 @@ mod pool_tests {
             pool.wait();
             pool.poll_begin();
             while let Ok(event) = pool.poll_next() {
-                let Event::Done { token, cancelled } = event else { continue };
+                let (token, cancelled) = match event {
+                    Event::Done { token, cancelled } => (token, cancelled),
+                    _ => continue,
+                };
                 let seen = match pool.current() {
                     _ if cancelled => Seen::Err(libc::ECANCELED),
                     Some(Err(Errno(e))) => Seen::Err(*e),
@@ -365,7 +374,10 @@ mod pool_tests {
 
     #[test]
     fn ring_keeps_priority_order_and_sequence_and_never_runs_cancelled() {
-        let Some(mut pool) = uring_pool() else { return };
+        let mut pool = match uring_pool() {
+            Some(pool) => pool,
+            None => return,
+        };
         let mut names = Named::default();
         let file = tmp("order");
         let f = std::fs::OpenOptions::new().read(true).write(true).open(&file).unwrap();
@@ -394,7 +406,10 @@ mod pool_tests {
         assert_eq!(&early, b"hell", "the high-priority read ran first");
         assert_eq!(&back, b"RING", "the read ran after the write");
         assert!(done.contains(&(3, Seen::Err(libc::ECANCELED))));
-        let Some((_, Seen::Stat { size, .. })) = done.iter().find(|(t, _)| *t == 5) else { panic!("no stat") };
+        let size = match done.iter().find(|(t, _)| *t == 5) {
+            Some((_, Seen::Stat { size, .. })) => size,
+            _ => panic!("no stat"),
+        };
         assert_eq!(*size, 11, "the cancelled write never ran");
         assert_eq!(std::fs::read(&file).unwrap(), b"RINGo, ring");
         assert_eq!((pool.nreqs(), pool.nready(), pool.npending()), (0, 0, 0));
@@ -403,7 +418,10 @@ mod pool_tests {
 
     #[test]
     fn the_ring_runs_requests_while_every_thread_is_busy() {
-        let Some(mut pool) = uring_pool() else { return };
+        let mut pool = match uring_pool() {
+            Some(pool) => pool,
+            None => return,
+        };
         let mut names = Named::default();
         pool.set_max_parallel(1);
         names.submit(&pool, 100, Pri::default(), Op::Busy { secs: 0.5 });

@@ -1,7 +1,7 @@
 //! The descriptor that event loops watch: readable exactly while results
 //! wait for `poll_cb`.  An eventfd, or a pipe where eventfd is unavailable.
 
-use std::os::fd::RawFd;
+use std::os::unix::io::RawFd;
 
 use crate::request::Errno;
 use crate::sys;

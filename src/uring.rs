@@ -107,7 +107,7 @@ impl Ring {
 
     /// Hands `job` (accepted by `Routes::takes`) to the kernel.  Call only
     /// when `has_room`.
-    pub fn submit(&mut self, job: Job) {
+    pub(crate) fn submit(&mut self, job: Job) {
         let index = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
             self.slots.len() - 1
@@ -136,7 +136,7 @@ impl Ring {
     }
 
     /// Passes each completed request with its outcome to `done`.
-    pub fn reap(&mut self, mut done: impl FnMut(Job, Outcome)) -> usize {
+    pub(crate) fn reap(&mut self, mut done: impl FnMut(Job, Outcome)) -> usize {
         self.enter();
         let mut reaped = 0;
         while let Some(cqe) = self.ring.completion().next() {
@@ -223,8 +223,8 @@ fn outcome(op: &Op, res: i32, statx: Option<Box<MaybeUninit<libc::statx>>>) -> O
             let statx = statx.ok_or(Errno(libc::EIO))?;
             // SAFETY: the statx completed successfully, so the kernel
             // filled in the whole struct before posting its completion.
-            let statx = unsafe { statx.assume_init() };
-            Ok(Output::Stat(Box::new(stat_of(&statx))))
+            let statx = unsafe { statx.assume_init_ref() };
+            Ok(Output::Stat(Box::new(stat_of(statx))))
         }
         _ => Err(Errno(libc::EIO)),
     }

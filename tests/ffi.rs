@@ -2,7 +2,11 @@
 //! in their user area (here: a number naming them), submit, poll events,
 //! read results, free handles.
 
-use std::ffi::c_int;
+// the same lints as src/lib.rs (a crate of its own)
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+use std::os::raw::c_int;
 use std::ptr;
 
 use aiors::ffi::*;

@@ -24,8 +24,9 @@
 //! Every export catches panics, so none can unwind into C; a caught panic
 //! yields the documented failure value.
 
-use std::ffi::{c_char, c_int, c_void, CString};
-use std::os::fd::IntoRawFd;
+use std::ffi::{c_void, CString};
+use std::os::raw::{c_char, c_int};
+use std::os::unix::io::IntoRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,7 +131,7 @@ unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int)
 }
 
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
-    Arc::into_raw(req).cast_mut()
+    Arc::into_raw(req) as *mut AiorsReq
 }
 
 /// Submits `req` to run `op`, or to fail with `errno` if its arguments
@@ -152,7 +153,10 @@ unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: Result<Op, Errno>) -
 unsafe fn submit_with(pool: *mut Pool, req: *const AiorsReq, run: impl FnOnce(&Pool, &Arc<Request>) -> bool) -> c_int {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(req)) = (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) else { return 0 };
+        let (pool, req) = match (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) {
+            (Some(pool), Some(req)) => (pool, req),
+            _ => return 0,
+        };
         c_int::from(run(pool, &req))
     })
 }
@@ -178,7 +182,7 @@ unsafe fn submit_at(
 
 /// A new request of priority `pri` (clamped to -4..4), a group if `group`
 /// is non-zero, with a zeroed user area; null on failure.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub extern "C" fn aiors_req_new(pri: c_int, group: c_int) -> *mut AiorsReq {
     guard(std::ptr::null_mut(), || {
         let pri = Pri::new(pri);
@@ -190,7 +194,7 @@ pub extern "C" fn aiors_req_new(pri: c_int, group: c_int) -> *mut AiorsReq {
 ///
 /// # Safety
 /// `req` must be a live handle from `aiors_req_new`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_req_user(req: *const AiorsReq) -> *mut c_void {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null_mut(), || unsafe { req_ref(req) }.map_or(std::ptr::null_mut(), |req| req.user.as_ptr().cast()))
@@ -200,7 +204,7 @@ pub unsafe extern "C" fn aiors_req_user(req: *const AiorsReq) -> *mut c_void {
 ///
 /// # Safety
 /// `err` must be null or point to writable memory.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_new(err: *mut c_int) -> *mut Pool {
     guard(std::ptr::null_mut(), || match Pool::new() {
         Ok(pool) => Box::into_raw(Box::new(pool)),
@@ -218,7 +222,7 @@ pub unsafe extern "C" fn aiors_pool_new(err: *mut c_int) -> *mut Pool {
 ///
 /// # Safety
 /// `pool` must come from `aiors_pool_new`; it is invalid afterwards.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
     if !pool.is_null() {
         // SAFETY: the caller hands back ownership of a live pool.
@@ -233,7 +237,7 @@ pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
 /// # Safety
 /// `pool` must be null or come from `aiors_pool_new`; it is invalid
 /// afterwards.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_forget(pool: *mut Pool) {
     // SAFETY: forwarded from the caller; only plain fields are read.
     if let Some(pool) = unsafe { pool_ref(pool) } {
@@ -254,7 +258,7 @@ macro_rules! pool_getter {
         $(#[$doc])*
         /// # Safety
         /// `pool` must be a live pool from `aiors_pool_new`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(pool: *mut Pool) -> $ty {
             // SAFETY: forwarded from the caller.
             guard($fallback, || unsafe { pool_ref(pool) }.map_or($fallback, |$pool| $body))
@@ -273,8 +277,8 @@ pool_getter!(
 /// The engine chosen when the pool was made: a static "threads" or
 /// "uring".
 aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
-    crate::engine::Engine::Threads => c"threads".as_ptr(),
-    crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
+    crate::engine::Engine::Threads => b"threads\0".as_ptr().cast(),
+    crate::engine::Engine::Uring(_) => b"uring\0".as_ptr().cast(),
 });
 pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
@@ -287,7 +291,7 @@ macro_rules! pool_setter {
     ($name:ident, $arg:ty, |$pool:ident, $value:ident| $body:expr) => {
         /// # Safety
         /// `pool` must be a live pool from `aiors_pool_new`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(pool: *mut Pool, $value: $arg) {
             guard((), || {
                 // SAFETY: forwarded from the caller.
@@ -304,19 +308,28 @@ pool_setter!(aiors_set_max_parallel, u32, |pool, n| pool.set_max_parallel(n as u
 pool_setter!(aiors_set_max_idle, u32, |pool, n| pool.set_max_idle(n as usize));
 pool_setter!(aiors_set_idle_timeout, u32, |pool, secs| pool.set_idle_timeout(Duration::from_secs(secs.into())));
 pool_setter!(aiors_set_max_poll_reqs, u32, |pool, n| pool.set_max_poll_reqs(n as usize));
-pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool
-    .set_max_poll_time((secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))));
+// Duration::from_secs_f64 panics past Duration::MAX (try_from_secs_f64 needs Rust 1.66).
+pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool.set_max_poll_time((secs > 0.0).then(|| {
+    if secs < Duration::MAX.as_secs_f64() {
+        Duration::from_secs_f64(secs)
+    } else {
+        Duration::MAX
+    }
+})));
 
 /// Fills `*event` with the next thing to do.  Returns 1 if it did, 0 when
 /// no result waits, -1 when the max_poll_reqs/time budget is used up.
 ///
 /// # Safety
 /// `pool` must be live; `event` must point to writable memory.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
+        let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
+            (Some(pool), Some(event)) => (pool, event),
+            _ => return 0,
+        };
         match pool.poll_next() {
             Ok(Event::Feed { token }) => {
                 *event = AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 };
@@ -341,7 +354,7 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
 ///
 /// # Safety
 /// `pool` must be live.  The pointer is valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null(), || match unsafe { current_output(pool) } {
@@ -355,11 +368,14 @@ pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat
 ///
 /// # Safety
 /// `pool` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_take_fd(pool: *mut Pool) -> c_int {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
-        let Some(pool) = (unsafe { pool_ref(pool) }) else { return -1 };
+        let pool = match unsafe { pool_ref(pool) } {
+            Some(pool) => pool,
+            None => return -1,
+        };
         match pool.take_current() {
             Some(Ok(Output::Fd(fd))) => fd.into_raw_fd(),
             Some(Ok(Output::Wd { fd, .. })) => fd.into_raw_fd(),
@@ -387,7 +403,7 @@ unsafe fn current_output<'a>(pool: *mut Pool) -> Option<&'a Output> {
 ///
 /// # Safety
 /// `pool` must be live; each out pointer null or writable.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_dir(
     pool: *mut Pool,
     entries: *mut *const Entry,
@@ -396,7 +412,10 @@ pub unsafe extern "C" fn aiors_result_dir(
 ) -> usize {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let Some(Output::Dir(listing)) = (unsafe { current_output(pool) }) else { return 0 };
+        let listing = match unsafe { current_output(pool) } {
+            Some(Output::Dir(listing)) => listing,
+            _ => return 0,
+        };
         // SAFETY: the caller passes null or writable out pointers.
         unsafe {
             if let Some(entries) = entries.as_mut() {
@@ -417,7 +436,7 @@ pub unsafe extern "C" fn aiors_result_dir(
 ///
 /// # Safety
 /// `req` must be null or from `aiors_submit_*`; it is invalid afterwards.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_req_free(req: *mut AiorsReq) {
     if !req.is_null() {
         // SAFETY: the caller hands back the reference the handle owns.
@@ -430,7 +449,7 @@ macro_rules! req_fn {
         $(#[$doc])*
         /// # Safety
         /// `req` must be null or a live handle from `aiors_submit_*`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(req: *const AiorsReq $(, $arg: $ty)*) -> $ret {
             // SAFETY: forwarded from the caller.
             guard($fallback, || unsafe { req_ref(req) }.map_or($fallback, |$req| { let $req: &Request = &$req; $body }))
@@ -460,12 +479,13 @@ req_fn!(
 ///
 /// # Safety
 /// Both must be live handles from `aiors_submit_*`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_grp_add(grp: *const AiorsReq, member: *const AiorsReq) -> c_int {
     guard(AIORS_ADD_NOT_A_GROUP, || {
         // SAFETY: forwarded from the caller.
-        let (Some(grp), Some(member)) = (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) else {
-            return AIORS_ADD_NOT_A_GROUP;
+        let (grp, member) = match (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) {
+            (Some(grp), Some(member)) => (grp, member),
+            _ => return AIORS_ADD_NOT_A_GROUP,
         };
         match group::add(&grp, &member) {
             Ok(()) => AIORS_ADD_OK,

@@ -33,7 +33,7 @@ pub const AIORS_RESOLVE_WD: c_int = 3;
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_attr(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn aiors_submit_attr(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_utime(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn aiors_submit_utime(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_mknod(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn aiors_submit_mknod(
 ///
 /// # Safety
 /// `pool` and `req` must be live; each path must point to its length in bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_path2(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes, `base` be
 /// null or point to `base_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_resolve(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn aiors_submit_resolve(
 /// # Safety
 /// `pool` and `req` must be live; `fd` must be < 0 or a descriptor nobody else uses
 /// or closes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
     // SAFETY: forwarded from the caller.
@@ -183,7 +183,7 @@ pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const Aior
 ///
 /// # Safety
 /// `pool` and `req` must be live.  The pointer is valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::statvfs {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null(), || match unsafe { current_output(pool) } {
@@ -198,7 +198,7 @@ pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::s
 /// # Safety
 /// `pool` and `req` must be live, `len` writable.  The pointer is valid until the
 /// next poll or `aiors_result_take_fd`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_bytes(pool: *mut Pool, len: *mut usize) -> *const c_char {
     guard(std::ptr::null(), || {
         // SAFETY: forwarded from the caller.

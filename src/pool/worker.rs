@@ -40,7 +40,10 @@ impl Shared {
         if work.alive > 0 || work.limits.wanted == 0 {
             return false;
         }
-        let Some(job) = work.queue.pop() else { return false };
+        let job = match work.queue.pop() {
+            Some(job) => job,
+            None => return false,
+        };
         self.count_taken(1);
         drop(work);
         self.run(job);
