@@ -316,6 +316,85 @@ pub enum Op {
     },
 }
 
+/// What kind of operation a request runs, without its arguments: for
+/// per-kind bookkeeping (which kinds ran slowly of late, statistics).
+macro_rules! op_kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum OpKind {
+            $($kind,)*
+        }
+
+        impl OpKind {
+            pub const ALL: &'static [OpKind] = &[$(OpKind::$kind,)*];
+
+            /// The kind's name, as in the request's function (`aio_<name>`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(OpKind::$kind => $name,)*
+                }
+            }
+        }
+
+        impl Op {
+            pub fn kind(&self) -> OpKind {
+                match self {
+                    $(Op::$kind { .. } => OpKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+// The pool keeps a bit per kind in a u64.
+const _: () = assert!(OpKind::ALL.len() <= 64);
+
+op_kinds! {
+    Nop => "nop",
+    Fail => "fail",
+    Busy => "busy",
+    Sync => "sync",
+    Open => "open",
+    Close => "close",
+    Seek => "seek",
+    Read => "read",
+    Write => "write",
+    Stat => "stat",
+    Unlink => "unlink",
+    Mkdir => "mkdir",
+    Rmdir => "rmdir",
+    Readdir => "readdir",
+    Scandir => "scandir",
+    Sendfile => "sendfile",
+    Readahead => "readahead",
+    Fallocate => "fallocate",
+    Fiemap => "fiemap",
+    Fcntl => "fcntl",
+    Ioctl => "ioctl",
+    Fsync => "fsync",
+    Fdatasync => "fdatasync",
+    Syncfs => "syncfs",
+    SyncFileRange => "sync_file_range",
+    Slurp => "slurp",
+    Msync => "msync",
+    Mtouch => "mtouch",
+    Mlock => "mlock",
+    Mlockall => "mlockall",
+    Statvfs => "statvfs",
+    Utime => "utime",
+    Chown => "chown",
+    Chmod => "chmod",
+    Truncate => "truncate",
+    Mknod => "mknod",
+    Link => "link",
+    Symlink => "symlink",
+    Rename => "rename",
+    Readlink => "readlink",
+    Realpath => "realpath",
+    WdOpen => "wd_open",
+    WdClose => "wd_close",
+}
+
 impl Op {
     /// Whether the op is known to take long (a sleep, a flush to the
     /// disk): a worker never holds other requests back behind one.

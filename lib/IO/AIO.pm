@@ -130,6 +130,9 @@ sub aio_rmtree($;$) {
 }
 
 # aio_load: read the whole file into $data (aliased); status as aio_read.
+# The size comes from a plain fstat: the inode is in memory once the file
+# is open, so it cannot block, and a request of its own would cost a round
+# trip through the pool per file.
 sub aio_load($$;$) {
    my ($path, undef, $cb) = @_;
    my $data = \$_[1];
@@ -143,14 +146,8 @@ sub aio_load($$;$) {
          or return $grp->result (-1);
 
       aioreq_pri $pri;
-      $grp->add (aio_stat ($fh, sub {
-         return $grp->result (-1)
-            if $_[0];
-
-         aioreq_pri $pri;
-         $grp->add (aio_read ($fh, 0, -s _, $$data, 0, sub {
-            $grp->result ($_[0]);
-         }));
+      $grp->add (aio_read ($fh, 0, -s $fh, $$data, 0, sub {
+         $grp->result ($_[0]);
       }));
    }));
 

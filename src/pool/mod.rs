@@ -29,7 +29,7 @@ use crate::group;
 use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
-use crate::request::{Completion, Errno, Job, Op, Outcome, Output, Request, Token};
+use crate::request::{Completion, Errno, Job, Op, OpKind, Outcome, Output, Request, Token};
 use crate::sys;
 use crate::uring::Ring;
 
@@ -61,6 +61,13 @@ const QUICK: Duration = Duration::from_micros(50);
 /// select, be woken by the worker's write: 10-20 µs on small VMs), and it
 /// lets the callbacks overlap with the workers' syscalls.
 const LINGER: Duration = Duration::from_micros(20);
+
+/// Without `max_poll_time`, a `poll_cb` round hands out every result that
+/// waited when it began, and those that arrive meanwhile only until it has
+/// lasted this long: a stream of results (a feeder keeping workers busy)
+/// must not keep the event loop from its timers and other descriptors.
+/// The descriptor stays readable for the results left.
+const ROUND_LIMIT: Duration = Duration::from_millis(1);
 
 /// How long a submission waits for its result when a worker spinning for
 /// work takes it at once and no other result waits: a request as quick as
@@ -180,6 +187,9 @@ struct Shared {
     counters: Counters,
     /// A worker is spinning for work, so submitting need not wake one.
     spinning: AtomicBool,
+    /// Kinds of request that ran slowly the last time (a bit per
+    /// `OpKind`): those are taken one at a time.
+    slow_kinds: AtomicU64,
     /// When a worker last finished a batch, in µs since `epoch`.
     progress_us: AtomicU64,
     epoch: Instant,
@@ -248,6 +258,9 @@ pub struct Pool {
     /// Results handed out and start time of the current `poll_cb` call.
     budget_used: usize,
     budget_start: Instant,
+    /// `Counters::pushed` when the round began: those results are handed
+    /// out whatever `ROUND_LIMIT` says.
+    round_waiting: usize,
 }
 
 impl Pool {
@@ -284,6 +297,7 @@ impl Pool {
             notifier,
             counters: Counters { thread_limit: AtomicUsize::new(Limits::default().wanted), ..Counters::default() },
             spinning: AtomicBool::new(false),
+            slow_kinds: AtomicU64::new(0),
             progress_us: AtomicU64::new(0),
             epoch: Instant::now(),
             dead_fd,
@@ -305,6 +319,7 @@ impl Pool {
             max_poll_time: None,
             budget_used: 0,
             budget_start: Instant::now(),
+            round_waiting: 0,
         })
     }
 
@@ -489,12 +504,12 @@ impl Pool {
     }
 
     /// Starts a `poll_cb` round: the budget of `max_poll_reqs` and
-    /// `max_poll_time` counts from here.
+    /// `max_poll_time` (or `ROUND_LIMIT`) counts from here.
     pub fn poll_begin(&mut self) {
         self.budget_used = 0;
-        if self.max_poll_time.is_some() {
-            self.budget_start = Instant::now();
-        }
+        self.budget_start = Instant::now();
+        self.reap_ring();
+        self.round_waiting = self.shared.counters.pushed.load(Relaxed);
         self.maybe_start_thread();
         while self.shared.run_inline_without_threads() {}
     }
@@ -505,7 +520,13 @@ impl Pool {
         }
         match self.max_poll_time {
             Some(limit) if self.budget_used > 0 => self.budget_start.elapsed() < limit,
-            _ => true,
+            Some(_) => true,
+            // Results that arrived during the round wait for the next one
+            // once it has lasted ROUND_LIMIT.
+            None => {
+                let arrived_since = self.taken.wrapping_sub(self.round_waiting) as isize >= 0;
+                !arrived_since || self.budget_start.elapsed() < ROUND_LIMIT
+            }
         }
     }
 
@@ -654,10 +675,8 @@ impl Pool {
         if executing == 0 || queued == 0 {
             return;
         }
-        let mut limit = LINGER;
-        if let Some(budget) = self.max_poll_time {
-            limit = limit.min(budget.saturating_sub(self.budget_start.elapsed()));
-        }
+        let budget = self.max_poll_time.unwrap_or(ROUND_LIMIT);
+        let limit = LINGER.min(budget.saturating_sub(self.budget_start.elapsed()));
         // Yield, not pause: the worker may be waiting for this CPU.
         self.result_within(limit, std::thread::yield_now);
     }

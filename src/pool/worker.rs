@@ -54,9 +54,6 @@ impl Shared {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         // Batches taken in a row without running out of work.
         let mut streak = 0u32;
-        // Whether this worker's last batch ran without a slow request: only
-        // then does it take more than one request at a time.
-        let mut quick = false;
         // This thread's watch as sentry found the queue empty (see IDLE).
         let mut sentry_expired = false;
         let mut work = lock(&self.work);
@@ -68,21 +65,24 @@ impl Shared {
             if !work.queue.is_empty() {
                 // BUSY: take this thread's share of the queue, so that a
                 // flood of quick requests costs one lock per batch.
-                let share = if quick { (work.queue.len() / work.started.max(1)).clamp(1, MAX_BATCH) } else { 1 };
-                take_batch(&mut work.queue, share, &mut batch);
+                let share = (work.queue.len() / work.started.max(1)).clamp(1, MAX_BATCH);
+                let slow = self.slow_kinds.load(Relaxed);
+                take_batch(&mut work.queue, share, slow, &mut batch);
                 self.count_taken(batch.len());
                 // Requests that may block go to as many threads as there
                 // are: wake the next sleeper for what is left.
-                if !quick && !work.queue.is_empty() && work.sleeping > work.waking {
+                if batch.len() == 1 && !work.queue.is_empty() && work.sleeping > work.waking {
                     work.waking += 1;
                     self.work_ready.notify_one();
                 }
                 work.busy += 1;
                 drop(work);
-                quick = self.run_batch(&mut batch);
+                let quick = self.run_batch(&mut batch);
                 sentry_expired = false;
                 self.note_progress();
-                streak = self.look_for_work(streak);
+                // After slow requests, work comes back only at the pace of
+                // the disk: sleep rather than spin for it.
+                streak = if quick { self.look_for_work(streak) } else { 0 };
                 work = lock(&self.work);
                 work.busy -= 1;
                 continue;
@@ -139,23 +139,41 @@ impl Shared {
         self.push_result(Completion { job, outcome });
     }
 
-    /// BUSY: executes a batch in order.  If a request turns out slow (it
-    /// blocked on the disk, say), the rest of the batch goes back to the
-    /// head of the queue for other threads, instead of waiting behind it.
-    /// Returns whether every request ran quickly.
+    /// BUSY: executes a batch in order, noting which kinds of request ran
+    /// slowly.  If one turns out slow (it blocked on the disk, say), the
+    /// rest of the batch goes back to the head of the queue for other
+    /// threads, instead of waiting behind it.  Returns whether every
+    /// request ran quickly.
     fn run_batch(&self, batch: &mut Vec<Job>) -> bool {
         let mut jobs = batch.drain(..);
         let mut started = Instant::now();
         while let Some(job) = jobs.next() {
+            let kind = job.op.kind();
             self.run(job);
             let now = Instant::now();
-            if now - started >= SLOW_REQUEST {
+            let slow = now - started >= SLOW_REQUEST;
+            self.note_speed(kind, slow);
+            if slow {
                 self.give_back(jobs.rev());
                 return false;
             }
             started = now;
         }
         true
+    }
+
+    /// Records whether a request of `kind` ran slowly (one bit per kind,
+    /// written only when it changes).
+    fn note_speed(&self, kind: OpKind, slow: bool) {
+        let bit = 1u64 << kind as u32;
+        let kinds = self.slow_kinds.load(Relaxed);
+        if (kinds & bit != 0) != slow {
+            if slow {
+                self.slow_kinds.fetch_or(bit, Relaxed);
+            } else {
+                self.slow_kinds.fetch_and(!bit, Relaxed);
+            }
+        }
     }
 
     /// Returns requests taken but not run to the head of the queue (last
@@ -241,12 +259,15 @@ impl Shared {
     }
 }
 
-/// Takes up to `share` requests, but never one that runs long behind
-/// another (eight `aio_busy` must sleep side by side, not in turn).
-fn take_batch(queue: &mut PriQueue<Job>, share: usize, batch: &mut Vec<Job>) {
+/// Takes up to `share` requests, but never one behind another unless its
+/// kind ran quickly of late (`slow`: a bit per `OpKind`) and is not known
+/// to run long: eight `aio_busy` sleep side by side, not in turn, and
+/// reads from the disk go to as many threads as there are.
+fn take_batch(queue: &mut PriQueue<Job>, share: usize, slow: u64, batch: &mut Vec<Job>) {
+    let joins = |job: &Job| slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long();
     while batch.len() < share {
         let first = batch.is_empty();
-        match queue.pop_if(|job| first || !job.op.runs_long()) {
+        match queue.pop_if(|job| first || joins(job)) {
             Some(job) => batch.push(job),
             None => break,
         }
