@@ -542,12 +542,10 @@ impl Pool {
             }
             if !self.budget_left() {
                 // The round may have taken the last result: then nothing
-                // waits any more and the descriptor must not stay readable.
+                // waits any more and the descriptor must not stay readable
+                // (but must, for completions still in the ring).
                 if self.batch.is_empty() {
-                    let mut results = lock(&self.shared.results);
-                    if results.queue.is_empty() {
-                        self.shared.settle_empty(&mut results);
-                    }
+                    self.results_wait();
                 }
                 return Err(PollEnd::Budget);
             }
