@@ -1,21 +1,32 @@
-//! The worker pool: request queue, worker threads, result queue, the
-//! readiness descriptor, and the polling side that hands results out.
+//! The worker pool: request queue, worker threads, the io_uring engine's
+//! ring, result queue, the readiness descriptor, and the polling side that
+//! hands results out.
+//!
+//! - `submit`: the submitting (Perl) thread queues a request for the
+//!   threads, or hands it to the ring; wakes or starts threads.
+//! - `worker`: the threads' BUSY/IDLE loop.
+//! - `results`: the polling side: results in priority order, group
+//!   bookkeeping, readiness, `poll_cb`'s budget.
+//! - `tuning`: every time and size the heuristics use, with the
+//!   measurements behind them; `counters`: what tests and statistics read.
 //!
 //! Locks: `work` guards the request queue and thread bookkeeping, `results`
 //! the result queue.  No code holds both, and none holds one across a Perl
 //! callback.  The readiness descriptor is signalled and drained under
 //! `results`, so it is readable exactly while results wait (two short,
-//! non-blocking syscalls, once per empty ↔ non-empty transition).
+//! non-blocking syscalls, once per empty ↔ non-empty transition); the
+//! ring's completions signal it too, and are looked for after each drain.
 //!
-//! Wake-ups (each costs a futex call and often a context switch, so a
-//! flood of small requests must not cause one per request): a worker that
-//! runs out of work spins briefly (`SPIN`) before it sleeps, and takes up
-//! to `MAX_BATCH` requests per lock.  Submitting wakes a sleeper only for
-//! requests that no awake worker will take: not for one a spinner or an
-//! already woken sleeper will find, and not while busy workers get through
-//! their batches quickly (`QUICK`).  If a busy worker then stalls on a long
-//! request, a sleeper on sentry duty (waking every `SENTRY`) takes over.
-//! Threads start on demand (`Pool::maybe_start_thread`).
+//! Requests that may block never wait behind others in a worker's hands: a
+//! worker takes several requests at once only of kinds that ran quickly of
+//! late, and gives back the rest of its batch when one turns out slow.
+//! Wake-ups cost a futex call and often a context switch, so a flood of
+//! quick requests must not cause one per request: a worker that ran out of
+//! work spins briefly before it sleeps, and submitting wakes a sleeper only
+//! for requests no awake worker will take.  When a submitter leaves work to
+//! busy workers that were quick so far, one sleeper keeps watch (waking
+//! every `SENTRY`) in case they stall; no other timer runs, so an idle pool
+//! sleeps.  Threads start on demand (`Pool::maybe_start_thread`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -33,79 +44,17 @@ use crate::request::{Completion, Errno, Job, Op, OpKind, Outcome, Output, Reques
 use crate::sys;
 use crate::uring::Ring;
 
+mod counters;
+mod results;
+mod submit;
+mod tuning;
 mod worker;
 
-/// How long a worker that ran out of work keeps looking for more (yielding
-/// the CPU in between) before it sleeps.  Waking a sleeping thread on
-/// another CPU costs far more (about 100 µs on small VMs) than this, and
-/// only one worker spins at a time.
-const SPIN: Duration = Duration::from_micros(50);
-
-/// How long of `SPIN` a worker only pauses between looks: a yield is a
-/// syscall (about 1 µs on a VM), and a request submitted right after a
-/// result (a round trip) should be taken before its submitter sleeps.
-const SPIN_PAUSING: Duration = Duration::from_micros(5);
-
-/// How long a worker in a stream of requests waits for more to gather.
-const STREAM_GATHER: Duration = Duration::from_micros(4);
-
-/// A busy thread that finished a batch this recently is expected back for
-/// the next one before a sleeping thread could be woken.
-const QUICK: Duration = Duration::from_micros(50);
-
-/// How long a `poll_cb` round that handed out every waiting result keeps
-/// looking for more while workers are running requests and more are
-/// queued (a stream; not for a lone request beside long-running ones).  A result that
-/// arrives meanwhile is handed out in the same round: far cheaper than
-/// returning to the event loop for it (reset the descriptor, sleep in
-/// select, be woken by the worker's write: 10-20 µs on small VMs), and it
-/// lets the callbacks overlap with the workers' syscalls.
-const LINGER: Duration = Duration::from_micros(20);
-
-/// Without `max_poll_time`, a `poll_cb` round hands out every result that
-/// waited when it began, and those that arrive meanwhile only until it has
-/// lasted this long: a stream of results (a feeder keeping workers busy)
-/// must not keep the event loop from its timers and other descriptors.
-/// The descriptor stays readable for the results left.
-const ROUND_LIMIT: Duration = Duration::from_millis(1);
-
-/// How long a submission waits for its result when a worker spinning for
-/// work takes it at once and no other result waits: a request as quick as
-/// a cached `stat` is then done before the caller reaches its event loop,
-/// which finds the descriptor readable instead of sleeping until the
-/// worker's write wakes it (a sleep and a cross-CPU wakeup: 5-10 µs here).
-const QUICK_RESULT: Duration = Duration::from_micros(3);
-
-/// After this many misses in a row (requests slower than `QUICK_RESULT`),
-/// waiting is tried only once per `2^QUICK_MISSES_MAX` chances, so slow
-/// requests cost the submitter almost nothing.
-const QUICK_MISSES_MAX: u32 = 6;
-
-/// How often a sleeper on watch looks for requests that submitters left to
-/// busy threads (which may have stalled since).  One sleeper keeps watch,
-/// and only while others are busy; a watch that finds nothing ends, so an
-/// idle pool sleeps without timers.
-const SENTRY: Duration = Duration::from_millis(1);
-
-/// A request that ran this long is slow (it blocked, on the disk say): the
-/// rest of its worker's batch goes back to the queue, and the worker takes
-/// one request at a time until a batch runs quickly again.  Cached
-/// requests take 1-20 µs; a read from the disk, 100 µs and more.
-const SLOW_REQUEST: Duration = Duration::from_micros(50);
-
-/// Requests outstanding at once from which memory is given back to the
-/// system after they are done.
-const BURST: usize = 16 * 1024;
-
-/// Outstanding requests from which the polling thread makes room in the
-/// result queue for all of their results, so that workers never grow it:
-/// memory a worker allocates lands in its thread's malloc arena, whose top
-/// `malloc_trim` does not give back (megabytes after a million requests).
-/// Room that is never used costs no resident memory.
-const RESERVE_FROM: usize = 1024;
-
-/// Most requests a worker takes from the queue at once.
-const MAX_BATCH: usize = 16;
+pub use self::counters::EngineCounters;
+use self::counters::{Counters, Events};
+use self::results::Step;
+pub use self::results::{Event, PollEnd};
+use self::tuning::*;
 
 /// Thread settings with IO::AIO's defaults.
 struct Limits {
@@ -146,38 +95,6 @@ struct ResultState {
     signalled: bool,
 }
 
-/// Counters shared with the workers, readable without a lock.  Each sits in
-/// its own cache line and has one writer at a time (plain stores, no
-/// read-modify-write on a line the other side uses): a line written by one
-/// CPU and read by another costs a transfer, per request in a flood.
-/// `nready` is `queued - taken`.
-#[derive(Default)]
-struct Counters {
-    /// Requests ever queued; written only by the polling thread.
-    queued: CacheLine<AtomicUsize>,
-    /// Requests ever taken from the queue (changes under `work`).
-    taken: CacheLine<AtomicUsize>,
-    /// Results ever pushed (changes under `results`); `npending` is this
-    /// minus the results the polling side took.
-    pushed: CacheLine<AtomicUsize>,
-    /// Threads started, and the most allowed (change under `work`, rarely).
-    nthreads: AtomicUsize,
-    thread_limit: AtomicUsize,
-}
-
-/// Keeps its value in a cache line of its own (128 bytes: x86 fetches
-/// lines in adjacent pairs).
-#[derive(Default)]
-#[repr(align(128))]
-struct CacheLine<T>(T);
-
-impl<T> std::ops::Deref for CacheLine<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
 struct Shared {
     work: Mutex<WorkState>,
     work_ready: Condvar,
@@ -200,34 +117,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic never happens under our locks, but if one did the data is
     // still consistent (all updates are single assignments).
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What the polling side hands out, one at a time.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A request is done: run its callback (unless cancelled), then free it.
-    Done { token: Token, cancelled: bool },
-    /// A group wants its feeder called (see `group::feed_begin`).
-    Feed { token: Token },
-}
-
-/// Why `Pool::poll_next` returned no event.
-#[derive(Debug, PartialEq, Eq)]
-pub enum PollEnd {
-    /// No result is waiting.
-    Empty,
-    /// `max_poll_reqs` or `max_poll_time` was reached; results remain.
-    Budget,
-}
-
-/// Follow-up work of the polling side, done before the next result.
-enum Step {
-    /// The request's callback ran: settle its group membership.
-    Finished(Arc<Request>),
-    /// A member of this group finished: feed it if it wants.
-    Feed(Arc<Request>),
-    /// Complete this group if it has run empty.
-    FinishIfDrained(Arc<Request>),
 }
 
 pub struct Pool {
@@ -332,116 +221,6 @@ impl Pool {
         self.shared.notifier.fd()
     }
 
-    /// Queues `req` (made by `Request::new`) to run `op`, or hands it to
-    /// the ring; false, with nothing queued, if it was submitted before.
-    pub fn submit(&self, req: &Arc<Request>, op: Op) -> bool {
-        if req.is_group() || !req.mark_submitted() {
-            return false;
-        }
-        self.count_new_request();
-        let job = Job { req: Arc::clone(req), op };
-        if self.ring_takes(&job.op) {
-            if let Some(ring) = self.ring.borrow_mut().as_mut() {
-                ring.submit(job);
-                self.ring_signalled.set(true);
-                return true;
-            }
-        }
-        let taken_at_once = self.enqueue(job);
-        let outstanding = self.nreqs();
-        if outstanding >= RESERVE_FROM && outstanding.is_power_of_two() && self.nthreads() > 0 {
-            lock(&self.shared.results).queue.reserve(req.pri(), outstanding);
-        }
-        self.maybe_start_thread();
-        if taken_at_once && self.npending() == 0 {
-            self.await_quick_result();
-        }
-        true
-    }
-
-    /// Whether `op` goes to the ring: if its engine routes it, the ring has
-    /// room, and no request waits in the queue (those go first, by
-    /// priority), nor are requests held back (`max_parallel 0`).
-    fn ring_takes(&self, op: &Op) -> bool {
-        self.ring.borrow().as_ref().map_or(false, Ring::has_room)
-            && self.nready() == 0
-            && self.shared.counters.thread_limit.load(Relaxed) > 0
-            && self.engine.routes().takes(op, engine::is_regular)
-    }
-
-    /// Queues `job` for the threads and wakes one if needed; returns
-    /// whether a spinning worker will take it at once.
-    fn enqueue(&self, job: Job) -> bool {
-        let shared = &*self.shared;
-        let mut work = lock(&shared.work);
-        let spinning = shared.spinning.load(Relaxed);
-        let taken_at_once = spinning && work.queue.is_empty();
-        work.queue.push(job.req.pri(), job);
-        let queued = &shared.counters.queued;
-        queued.store(queued.load(Relaxed) + 1, Relaxed);
-        // Wake a sleeper only for requests that no thread already awake (a
-        // spinning one, or one woken before) will take, and not while busy
-        // threads are finishing batches quickly and a sleeper keeps watch:
-        // they come back for this one sooner than a sleeper would wake (if
-        // they stall, the watching sleeper takes it).  That is asked for
-        // the first request nobody takes, then again each time another
-        // batch's worth piled up: in a flood, a clock read per request
-        // would cost as much as the request.
-        let coming = work.waking + usize::from(spinning);
-        let uncovered = work.queue.len().saturating_sub(coming);
-        if work.sleeping > work.waking
-            && uncovered % MAX_BATCH == 1
-            && !(work.sentry && work.busy > 0 && shared.progressed_recently())
-        {
-            work.waking += 1;
-            shared.work_ready.notify_one();
-        }
-        taken_at_once
-    }
-
-    /// Waits up to `QUICK_RESULT` for the result of a request that a
-    /// spinning worker took at once; backs off while requests take longer.
-    fn await_quick_result(&self) {
-        let skips = self.quick_skips.get();
-        if skips > 0 {
-            self.quick_skips.set(skips - 1);
-            return;
-        }
-        if self.result_within(QUICK_RESULT, std::hint::spin_loop) {
-            self.quick_misses.set(0);
-        } else {
-            let misses = (self.quick_misses.get() + 1).min(QUICK_MISSES_MAX);
-            self.quick_misses.set(misses);
-            self.quick_skips.set((1 << misses) - 1);
-        }
-    }
-
-    /// Whether a result waits, or arrives within `limit` (calling `pause`
-    /// between looks).
-    fn result_within(&self, limit: Duration, pause: impl Fn()) -> bool {
-        let start = Instant::now();
-        while self.npending() == 0 && self.reap_ring() == 0 {
-            if start.elapsed() >= limit {
-                return false;
-            }
-            pause();
-        }
-        true
-    }
-
-    /// Starts `grp` (made by `Request::new_group`); its own request
-    /// completes without a worker.  False if it is no group or was
-    /// submitted before.
-    pub fn submit_group(&self, grp: &Arc<Request>) -> bool {
-        if !grp.is_group() || !grp.mark_submitted() {
-            return false;
-        }
-        self.count_new_request();
-        self.shared
-            .push_result(Completion { job: Job { req: Arc::clone(grp), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
-        true
-    }
-
     pub fn nreqs(&self) -> usize {
         self.nreqs.get()
     }
@@ -452,6 +231,11 @@ impl Pool {
 
     pub fn npending(&self) -> usize {
         self.shared.counters.pushed.load(Relaxed).wrapping_sub(self.taken)
+    }
+
+    /// What the pool's heuristics did so far.
+    pub fn engine_counters(&self) -> EngineCounters {
+        self.shared.counters.events.snapshot()
     }
 
     pub fn nthreads(&self) -> usize {
@@ -502,266 +286,16 @@ impl Pool {
     pub fn set_max_poll_time(&mut self, time: Option<Duration>) {
         self.max_poll_time = time;
     }
-
-    /// Starts a `poll_cb` round: the budget of `max_poll_reqs` and
-    /// `max_poll_time` (or `ROUND_LIMIT`) counts from here.
-    pub fn poll_begin(&mut self) {
-        self.budget_used = 0;
-        self.budget_start = Instant::now();
-        self.reap_ring();
-        self.round_waiting = self.shared.counters.pushed.load(Relaxed);
-        self.maybe_start_thread();
-        while self.shared.run_inline_without_threads() {}
-    }
-
-    fn budget_left(&self) -> bool {
-        if self.max_poll_reqs != 0 && self.budget_used >= self.max_poll_reqs {
-            return false;
-        }
-        match self.max_poll_time {
-            Some(limit) if self.budget_used > 0 => self.budget_start.elapsed() < limit,
-            Some(_) => true,
-            // Results that arrived during the round wait for the next one
-            // once it has lasted ROUND_LIMIT.
-            None => {
-                let arrived_since = self.taken.wrapping_sub(self.round_waiting) as isize >= 0;
-                !arrived_since || self.budget_start.elapsed() < ROUND_LIMIT
-            }
-        }
-    }
-
-    /// The next thing for the caller to do, or why there is none.
-    pub fn poll_next(&mut self) -> Result<Event, PollEnd> {
-        self.current = None;
-        loop {
-            if let Some(step) = self.agenda.pop() {
-                if let Some(event) = self.run_step(step) {
-                    return Ok(event);
-                }
-                continue;
-            }
-            if !self.budget_left() {
-                // The round may have taken the last result: then nothing
-                // waits any more and the descriptor must not stay readable
-                // (but must, for completions still in the ring).
-                if self.batch.is_empty() {
-                    self.results_wait();
-                }
-                return Err(PollEnd::Budget);
-            }
-            let completion = self.next_completion().ok_or(PollEnd::Empty)?;
-            self.taken += 1;
-            let req = Arc::clone(&completion.job.req);
-            if group::is_group(&req) && !group::on_polled(&req) {
-                // Delayed until its last member is done, and outstanding
-                // until then: `nreqs` keeps counting it, so that a loop on
-                // nreqs (flush) also completes a group whose last member's
-                // callback died before the group's bookkeeping ran.
-                continue;
-            }
-            self.nreqs.set(self.nreqs.get() - 1);
-            self.budget_used += 1;
-            self.current = Some(completion);
-            return Ok(self.finish(req));
-        }
-    }
-
-    /// Hands out `req` as done and schedules its group bookkeeping.
-    fn finish(&mut self, req: Arc<Request>) -> Event {
-        let event = Event::Done { token: req.token(), cancelled: req.is_cancelled() };
-        self.agenda.push(Step::Finished(req));
-        event
-    }
-
-    fn run_step(&mut self, step: Step) -> Option<Event> {
-        match step {
-            Step::Finished(req) => {
-                let grp = group::detach(&req)?;
-                self.agenda.push(Step::Feed(grp));
-                None
-            }
-            Step::Feed(grp) => {
-                let wants_feed = group::feed_begin(&grp);
-                let token = grp.token();
-                self.agenda.push(Step::FinishIfDrained(grp));
-                // feed_begin started a round; the caller runs the feeder
-                // loop (feed_begin/feed_end) itself, so undo nothing here.
-                wants_feed.then_some(Event::Feed { token })
-            }
-            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| {
-                self.nreqs.set(self.nreqs.get() - 1);
-                self.finish(grp)
-            }),
-        }
-    }
-
-    fn next_completion(&mut self) -> Option<Completion> {
-        if let Some(completion) = self.batch.pop_front() {
-            return Some(completion);
-        }
-        self.reap_ring();
-        if self.npending() == 0 {
-            self.linger();
-        }
-        if !self.results_wait() {
-            self.release_memory_after_burst();
-            return None;
-        }
-        let mut results = lock(&self.shared.results);
-        let take = match self.max_poll_reqs {
-            0 => results.queue.len(),
-            reqs => reqs.saturating_sub(self.budget_used).max(1),
-        };
-        self.batch.extend(std::iter::from_fn(|| results.queue.pop()).take(take));
-        drop(results);
-        self.batch.pop_front()
-    }
-
-    /// Whether results wait in the shared queue; if none do, makes the
-    /// descriptor unreadable, unless a completion of the ring arrives
-    /// meanwhile (which is then queued).
-    fn results_wait(&self) -> bool {
-        loop {
-            let mut results = lock(&self.shared.results);
-            if !results.queue.is_empty() {
-                return true;
-            }
-            // Drained under the lock, so that no worker's signal is lost;
-            // the kernel's are looked for afterwards.
-            let kernel_signalled = self.ring_signalled.replace(self.ring_in_flight() > 0);
-            if kernel_signalled && !results.signalled {
-                self.shared.notifier.drain();
-            }
-            self.shared.settle_empty(&mut results);
-            drop(results);
-            if self.reap_ring() == 0 {
-                return false;
-            }
-        }
-    }
-
-    /// Queues the results of the ring's completed requests; returns how
-    /// many there were.
-    fn reap_ring(&self) -> usize {
-        let mut ring = self.ring.borrow_mut();
-        let reaped = match ring.as_mut() {
-            Some(ring) if ring.in_flight() > 0 => ring.reap(|job, outcome| match outcome {
-                // Where the thread path would block or retry, it runs the
-                // request.
-                Err(Errno(libc::EAGAIN | libc::EINTR)) => {
-                    self.enqueue(job);
-                }
-                outcome => self.shared.push_result(Completion { job, outcome }),
-            }),
-            _ => 0,
-        };
-        if reaped > 0 {
-            self.ring_signalled.set(true);
-        }
-        reaped
-    }
-
-    fn ring_in_flight(&self) -> usize {
-        self.ring.borrow().as_ref().map_or(0, Ring::in_flight)
-    }
-
-    /// Waits up to `LINGER` (within the round's time budget) for a result,
-    /// if workers are running requests and more are queued.
-    fn linger(&self) {
-        let queued = self.nready();
-        let executing = self.nreqs().saturating_sub(self.npending() + queued);
-        if executing == 0 || queued == 0 {
-            return;
-        }
-        let budget = self.max_poll_time.unwrap_or(ROUND_LIMIT);
-        let limit = LINGER.min(budget.saturating_sub(self.budget_start.elapsed()));
-        // Yield, not pause: the worker may be waiting for this CPU.
-        self.result_within(limit, std::thread::yield_now);
-    }
-
-    /// Once a burst of requests is over, gives the memory of its queues
-    /// back to the system (a million queued requests must not keep their
-    /// hundreds of MiB for the life of the process).
-    fn release_memory_after_burst(&mut self) {
-        if self.peak.get() < BURST || self.nreqs() > 0 {
-            return;
-        }
-        self.peak.set(0);
-        self.batch = VecDeque::new();
-        self.agenda = Vec::new();
-        lock(&self.shared.work).queue.shrink_if_empty();
-        // Only here, not whenever it runs empty: a worker would grow it
-        // again (see RESERVE_FROM).
-        lock(&self.shared.results).queue.shrink_if_empty();
-        sys::malloc_trim();
-    }
-
-    /// The outcome of the request of the last `Done` event (groups have
-    /// none).
-    pub fn current(&self) -> Option<&Outcome> {
-        self.current.as_ref().map(|c| &c.outcome)
-    }
-
-    /// Takes ownership of the last result (e.g. a descriptor to wrap).
-    pub fn take_current(&mut self) -> Option<Outcome> {
-        self.current.take().map(|c| c.outcome)
-    }
-
-    /// Blocks until a result waits or no request is outstanding.
-    pub fn wait(&self) {
-        let deadline = Instant::now() + SPIN;
-        while self.nreqs() > 0 && self.npending() == 0 && self.batch.is_empty() && self.agenda.is_empty() {
-            if self.reap_ring() > 0 {
-                continue;
-            }
-            if Instant::now() < deadline {
-                // Let a worker on this CPU finish instead of spinning on it.
-                std::thread::yield_now();
-                continue;
-            }
-            self.maybe_start_thread();
-            if self.shared.run_inline_without_threads() {
-                continue;
-            }
-            if self.results_wait() {
-                continue;
-            }
-            let mut pollfd = libc::pollfd { fd: self.fileno(), events: libc::POLLIN, revents: 0 };
-            sys::poll_one(&mut pollfd, 100);
-        }
-    }
-}
-
-impl Pool {
-    fn count_new_request(&self) {
-        let outstanding = self.nreqs.get() + 1;
-        self.nreqs.set(outstanding);
-        if outstanding >= BURST {
-            self.peak.set(self.peak.get().max(outstanding));
-        }
-    }
-
-    /// Starts a thread if fewer threads run than requests are unfinished
-    /// and the limit allows (IO::AIO's on-demand rule).
-    fn maybe_start_thread(&self) {
-        let counters = &self.shared.counters;
-        let threads = counters.nthreads.load(Relaxed);
-        if threads >= counters.thread_limit.load(Relaxed) {
-            return; // the common case in a flood: no counter of the workers read
-        }
-        let busy = self.nreqs().saturating_sub(self.npending());
-        if threads < busy {
-            if threads == 0 && busy >= RESERVE_FROM {
-                // A pool restarting on a backlog (max_parallel was 0).
-                let queued = lock(&self.shared.work).queue.lens();
-                lock(&self.shared.results).queue.reserve_each(queued);
-            }
-            self.shared.start_thread(busy);
-        }
-    }
 }
 
 impl Shared {
+    /// Wakes one sleeper for work; called under `work`.
+    fn wake_one(&self, work: &mut WorkState) {
+        work.waking += 1;
+        Events::count(&self.counters.events.wakeups, 1);
+        self.work_ready.notify_one();
+    }
+
     fn nready(&self) -> usize {
         self.counters.queued.load(Relaxed).wrapping_sub(self.counters.taken.load(Relaxed))
     }
@@ -770,14 +304,6 @@ impl Shared {
     fn count_taken(&self, requests: usize) {
         let taken = &self.counters.taken;
         taken.store(taken.load(Relaxed) + requests, Relaxed);
-    }
-
-    /// The result queue is empty: make the descriptor unreadable.
-    fn settle_empty(&self, results: &mut ResultState) {
-        if results.signalled {
-            self.notifier.drain();
-            results.signalled = false;
-        }
     }
 }
 

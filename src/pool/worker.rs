@@ -19,6 +19,7 @@ impl Shared {
         // `run_inline_without_threads`), so an event loop is woken for it.
         if spawned.is_ok() {
             work.started += 1;
+            Events::count(&counters.events.threads_started, 1);
             work.alive += 1;
             counters.nthreads.store(work.started, Relaxed);
         } else if work.alive == 0 {
@@ -72,8 +73,7 @@ impl Shared {
                 // Requests that may block go to as many threads as there
                 // are: wake the next sleeper for what is left.
                 if batch.len() == 1 && !work.queue.is_empty() && work.sleeping > work.waking {
-                    work.waking += 1;
-                    self.work_ready.notify_one();
+                    self.wake_one(&mut work);
                 }
                 work.busy += 1;
                 drop(work);
@@ -92,10 +92,14 @@ impl Shared {
             // submitter left requests to a busy thread that then stalls;
             // if the queue stays empty, it sleeps like the rest.
             work.sleeping += 1;
+            Events::count(&self.counters.events.sleeps, 1);
             let sentry = work.busy > 0 && !work.sentry && !sentry_expired;
             let idle_exit = work.sleeping > work.limits.max_idle;
             let timeout = if sentry { Some(SENTRY) } else { idle_exit.then_some(work.limits.idle_timeout) };
-            work.sentry |= sentry;
+            if sentry {
+                work.sentry = true;
+                Events::count(&self.counters.events.watches, 1);
+            }
             let timed_out = match timeout {
                 None => {
                     work = self.work_ready.wait(work).unwrap_or_else(|e| e.into_inner());
@@ -123,6 +127,7 @@ impl Shared {
             }
         }
         work.alive -= 1;
+        Events::count(&self.counters.events.threads_exited, 1);
         self.thread_exited.notify_all();
     }
 
@@ -190,10 +195,9 @@ impl Shared {
         }
         let taken = &self.counters.taken;
         taken.store(taken.load(Relaxed) - returned, Relaxed);
-        let wake = returned.min(work.sleeping.saturating_sub(work.waking));
-        work.waking += wake;
-        for _ in 0..wake {
-            self.work_ready.notify_one();
+        Events::count(&self.counters.events.given_back, returned as u64);
+        for _ in 0..returned.min(work.sleeping.saturating_sub(work.waking)) {
+            self.wake_one(&mut work);
         }
     }
 
@@ -243,6 +247,7 @@ impl Shared {
         if self.spinning.swap(true, Relaxed) {
             return 0; // another worker is already spinning
         }
+        Events::count(&self.counters.events.spins, 1);
         let start = Instant::now();
         while self.nready() == 0 && start.elapsed() < SPIN {
             if start.elapsed() < SPIN_PAUSING {
