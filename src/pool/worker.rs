@@ -264,15 +264,16 @@ impl Shared {
     }
 }
 
-/// Takes up to `share` requests, but never one behind another unless its
-/// kind ran quickly of late (`slow`: a bit per `OpKind`) and is not known
-/// to run long: eight `aio_busy` sleep side by side, not in turn, and
-/// reads from the disk go to as many threads as there are.
+/// Takes up to `share` requests, but never one behind another unless both
+/// are of kinds that ran quickly of late (`slow`: a bit per `OpKind`) and
+/// not known to run long: eight `aio_busy` sleep side by side, not in
+/// turn, quick requests never wait behind one, and reads from the disk go
+/// to as many threads as there are.
 fn take_batch(queue: &mut PriQueue<Job>, share: usize, slow: u64, batch: &mut Vec<Job>) {
-    let joins = |job: &Job| slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long();
+    let quick = |job: &Job| slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long();
     while batch.len() < share {
-        let first = batch.is_empty();
-        match queue.pop_if(|job| first || joins(job)) {
+        let joins = |job: &Job| batch.last().map_or(true, |last| quick(last) && quick(job));
+        match queue.pop_if(joins) {
             Some(job) => batch.push(job),
             None => break,
         }
