@@ -2,6 +2,16 @@
  * polling.h - Handing out results: callbacks, feeders, poll_cb, the engine after fork.
  * Part of the glue, included once by AIO.xs (in this order).
  */
+/* Set in a forked child (pthread_atfork): the pool's threads do not exist
+ * there, so its first use of the module starts a fresh pool, as an
+ * explicit IO::AIO::reinit would.  Requests of the parent are the
+ * parent's: the child never sees their callbacks.  Without this, a child
+ * that used the module (or merely ran the END block's flush with requests
+ * of the parent outstanding) waited forever. */
+static volatile sig_atomic_t forked;
+/* the child's readiness descriptor was renewed at the fork */
+static volatile sig_atomic_t fileno_renewed;
+
 /* Runs the callback of a done request (unless cancelled) and frees it.
  * Returns true if the callback died. */
 static int
@@ -102,7 +112,13 @@ poll_results (pTHX)
 
   for (;;)
     {
-      int got = aiors_poll_next (pool, &ev);
+      int got;
+
+      /* a callback forked: the rest of the round is the parent's */
+      if (forked)
+        return 0;
+
+      got = aiors_poll_next (pool, &ev);
 
       if (got == 0)
         return 0;
@@ -130,7 +146,7 @@ poll_cb (pTHX)
       if (res > 0)
         croak_sv (ERRSV);
 
-      if (!max_outstanding || max_outstanding > aiors_nreqs (pool))
+      if (forked || !max_outstanding || max_outstanding > aiors_nreqs (pool))
         return res;
 
       aiors_wait (pool);
@@ -147,18 +163,40 @@ pool_init (pTHX)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
 }
 
-/* Set in a forked child (pthread_atfork): the pool's threads do not exist
- * there, so its first use of the module starts a fresh pool, as an
- * explicit IO::AIO::reinit would.  Requests of the parent are the
- * parent's: the child never sees their callbacks.  Without this, a child
- * that used the module (or merely ran the END block's flush with requests
- * of the parent outstanding) waited forever. */
-static volatile sig_atomic_t forked;
-
+/* At once in the child, before any event loop can look again: the
+ * descriptor number that loops (AnyEvent::AIO) watch gets an object of the
+ * child's own, unsignalled; the parent's results never show through it.
+ * The pool itself waits for the first use (check_fork). */
 static void
 atfork_child (void)
 {
   forked = 1;
+  fileno_renewed = !aiors_pool_renew_fileno (pool);
+}
+
+/* A fresh pool keeping poll_fileno's number, as IO::AIO keeps it: after a
+ * fork (the old pool's threads are gone) or in IO::AIO::reinit (they are
+ * stopped first, after their current requests; queued ones are dropped).
+ * Without a fork the descriptor keeps its object too, which is this
+ * process's alone: an epoll set watching it (EV) needs no new
+ * registration. */
+static void
+renew_pool (pTHX_ int in_child)
+{
+  aiors_pool *next;
+  int err = 0;
+
+  if (!in_child)
+    aiors_set_max_parallel (pool, 0);
+
+  next = aiors_pool_successor (pool, !in_child || fileno_renewed, &err);
+  if (!next)
+    {
+      forked = in_child; /* try again on the next use */
+      croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
+    }
+
+  pool = next;
 }
 
 static void
@@ -167,7 +205,6 @@ check_fork (pTHX)
   if (forked)
     {
       forked = 0;
-      aiors_pool_forget (pool);
-      pool_init (aTHX);
+      renew_pool (aTHX_ 1);
     }
 }

@@ -685,6 +685,30 @@ impl Pool {
             spares.clear();
         }
     }
+
+    /// In a forked child: puts a fresh readiness object behind the same
+    /// descriptor number (see `Notifier::renew`), as the old one is shared
+    /// with the parent.
+    pub fn renew_notifier_in_child(&self) -> Result<(), Errno> {
+        self.shared.notifier.renew()
+    }
+
+    /// Makes this pool, which has started no thread yet, signal through
+    /// `old`'s readiness descriptor instead of its own, so that `fileno`
+    /// stays the same number; whatever `old` signalled is drained.  `old`
+    /// must be abandoned, never dropped (it would close the descriptor),
+    /// and its threads must be gone or stopped.  False, with nothing
+    /// changed, if a thread started.
+    pub fn take_over_notifier(&mut self, old: &Pool) -> bool {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => {
+                shared.notifier = Notifier::adopt(old.shared.notifier.fds());
+                shared.notifier.drain();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Drop for Pool {
