@@ -76,6 +76,9 @@ void aiors_set_max_poll_time (aiors_pool *pool, double seconds);
 
 void aiors_poll_begin (aiors_pool *pool);
 int  aiors_poll_next  (aiors_pool *pool, aiors_event *event); /* 1 event, 0 empty, -1 budget used up */
+/* after a callback died: the group bookkeeping of its request as events
+ * (1), never a new result; 0 when done, the descriptor then exact */
+int  aiors_poll_followup (aiors_pool *pool, aiors_event *event);
 void aiors_wait       (aiors_pool *pool);
 
 const struct stat *aiors_result_stat (aiors_pool *pool);

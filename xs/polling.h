@@ -101,6 +101,36 @@ feed_group (pTHX_ aio_req *grp)
     req_free (aTHX_ grp);
 }
 
+/* Handles an event of aiors_poll_next or aiors_poll_followup; returns
+ * true if a callback died. */
+static int
+handle_event (pTHX_ const aiors_event *ev)
+{
+  if (ev->kind == AIORS_EVENT_FEED)
+    {
+      feed_group (aTHX_ (aio_req *)ev->token);
+      return 0;
+    }
+
+  return finish (aTHX_ (aio_req *)ev->token, ev);
+}
+
+/* A callback died, ending the round: its request's group bookkeeping
+ * still runs now (feeding, the group's own callback), as in IO::AIO, so
+ * that the descriptor stays readable exactly while results wait.  The
+ * first error is the one poll_cb dies with. */
+static void
+followup_after_die (pTHX)
+{
+  aiors_event ev;
+  SV *err = sv_2mortal (newSVsv (ERRSV));
+
+  while (aiors_poll_followup (pool, &ev) > 0)
+    handle_event (aTHX_ &ev);
+
+  sv_setsv (ERRSV, err);
+}
+
 /* Hands out results until none wait or the budget is used up.  Returns
  * 0 if all were handled, -1 if some remain, 1 if a callback died. */
 static int
@@ -129,10 +159,11 @@ poll_results (pTHX)
           return -1;
         }
 
-      if (ev.kind == AIORS_EVENT_FEED)
-        feed_group (aTHX_ (aio_req *)ev.token);
-      else if (finish (aTHX_ (aio_req *)ev.token, &ev))
-        return 1;
+      if (handle_event (aTHX_ &ev))
+        {
+          followup_after_die (aTHX);
+          return 1;
+        }
     }
 }
 

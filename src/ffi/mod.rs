@@ -349,23 +349,51 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
         // SAFETY: forwarded from the caller.
         let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
         match pool.poll_next() {
-            Ok(Event::Feed { token }) => {
-                *event = AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 };
-                1
-            }
-            Ok(Event::Done { token, cancelled }) => {
-                let (result, errno) = match pool.current() {
-                    Some(Err(Errno(errno))) => (-1, *errno),
-                    Some(Ok(output)) => (output.value(), 0),
-                    None => (0, 0),
-                };
-                *event = AiorsEvent { kind: AIORS_EVENT_DONE, cancelled: cancelled.into(), token, result, errno };
+            Ok(next) => {
+                *event = event_of(pool, next);
                 1
             }
             Err(PollEnd::Empty) => 0,
             Err(PollEnd::Budget) => -1,
         }
     })
+}
+
+/// After a callback died, ending a round early: fills `*event` with the
+/// next piece of its request's group bookkeeping (feed the group, or the
+/// group is done), like `aiors_poll_next` but never with a new result.
+/// Returns 1 if it did, 0 when that is done: the readiness descriptor is
+/// then readable exactly while results wait.
+///
+/// # Safety
+/// `pool` must be live; `event` must point to writable memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiors_poll_followup(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
+    guard(0, || {
+        // SAFETY: forwarded from the caller.
+        let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
+        match pool.poll_followup() {
+            Some(next) => {
+                *event = event_of(pool, next);
+                1
+            }
+            None => 0,
+        }
+    })
+}
+
+fn event_of(pool: &Pool, event: Event) -> AiorsEvent {
+    match event {
+        Event::Feed { token } => AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 },
+        Event::Done { token, cancelled } => {
+            let (result, errno) = match pool.current() {
+                Some(Err(Errno(errno))) => (-1, *errno),
+                Some(Ok(output)) => (output.value(), 0),
+                None => (0, 0),
+            };
+            AiorsEvent { kind: AIORS_EVENT_DONE, cancelled: cancelled.into(), token, result, errno }
+        }
+    }
 }
 
 /// The `struct stat` of the last done event, or null if it has none.
