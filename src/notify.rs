@@ -28,6 +28,25 @@ impl Notifier {
         Ok(Notifier { read_fd, write_fd })
     }
 
+    /// Takes over `fds` (as `fds` returns them) from a notifier that is
+    /// never dropped: its pool was abandoned.
+    pub fn adopt(fds: [RawFd; 2]) -> Notifier {
+        Notifier { read_fd: fds[0], write_fd: fds[1] }
+    }
+
+    /// Puts a fresh, unsignalled eventfd (or pipe, like the old one) behind
+    /// the same descriptor numbers, close-on-exec: a watcher registered on
+    /// the number keeps watching, and nothing signalled before shows.  Only
+    /// syscalls, so a forked child may call it before anything else runs.
+    pub fn renew(&self) -> Result<(), Errno> {
+        let fresh = if self.write_fd == self.read_fd { Self::with_eventfd()? } else { Self::with_pipe()? };
+        sys::dup3(fresh.read_fd, self.read_fd)?;
+        if fresh.write_fd != fresh.read_fd {
+            sys::dup3(fresh.write_fd, self.write_fd)?;
+        }
+        Ok(()) // dropping `fresh` closes its own numbers
+    }
+
     pub fn fd(&self) -> RawFd {
         self.read_fd
     }
@@ -91,6 +110,24 @@ mod tests {
             assert!(!readable(notifier.fd()));
             notifier.signal();
             assert!(readable(notifier.fd()));
+        }
+    }
+
+    #[test]
+    fn renew_keeps_the_numbers_and_leaves_the_old_object_alone() {
+        for notifier in [Notifier::new().unwrap(), Notifier::with_pipe().unwrap()] {
+            let fds = notifier.fds();
+            // Copies of the old descriptors, as a forked parent holds them.
+            let parent = fds.map(|fd| sys::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0).unwrap() as RawFd);
+            notifier.signal();
+            notifier.renew().unwrap();
+            assert_eq!(notifier.fds(), fds);
+            assert!(!readable(notifier.fd()), "the old signal does not show");
+            assert!(readable(parent[0]), "the old object keeps its signal");
+            notifier.signal();
+            assert!(!readable(parent[0]), "the new signal does not reach the old object");
+            assert!(readable(notifier.fd()));
+            parent.into_iter().for_each(sys::close);
         }
     }
 }

@@ -74,6 +74,12 @@ pub fn dup2(from: RawFd, to: RawFd) -> Result<i64, Errno> {
     retry(|| unsafe { libc::dup2(from, to) } as i64)
 }
 
+/// dup3(2) with O_CLOEXEC: `to` then refers to what `from` does.
+pub fn dup3(from: RawFd, to: RawFd) -> Result<i64, Errno> {
+    // SAFETY: plain syscall without pointers.
+    retry(|| unsafe { libc::dup3(from, to, libc::O_CLOEXEC) } as i64)
+}
+
 pub fn lseek(fd: RawFd, offset: i64, whence: i32) -> Result<i64, Errno> {
     // SAFETY: plain syscall without pointers.
     check(unsafe { libc::lseek(fd, offset, whence) })

@@ -91,6 +91,14 @@ impl Ring {
         Ok(Ring { ring, slots: Vec::new(), free: Vec::new(), in_flight: 0, unsubmitted: 0 })
     }
 
+    /// Makes completions signal `eventfd` instead.
+    pub fn signal_to(&mut self, eventfd: RawFd) -> Result<(), Errno> {
+        let submitter = self.ring.submitter();
+        let errno = |e: std::io::Error| Errno(e.raw_os_error().unwrap_or(libc::EIO));
+        submitter.unregister_eventfd().map_err(errno)?;
+        submitter.register_eventfd(eventfd).map_err(errno)
+    }
+
     /// The ring's own descriptor (a forked child closes it).
     pub fn fd(&self) -> RawFd {
         use std::os::unix::io::AsRawFd;

@@ -124,10 +124,12 @@ void
 reinit ()
 	PROTOTYPE:
 	CODE:
-        /* in a forked child the old pool's threads are gone: abandon it */
-        forked = 0;
-        aiors_pool_forget (pool);
-        pool_init (aTHX);
+        {
+          int in_child = forked;
+
+          forked = 0;
+          renew_pool (aTHX_ in_child);
+        }
 
 void
 max_poll_reqs (unsigned int nreqs)
@@ -392,8 +394,8 @@ aioreq_nice (int nice = 0)
 void
 flush ()
 	CODE:
-        check_fork (aTHX);
-        while (aiors_nreqs (pool))
+        /* a callback may fork: the child's loop ends with a fresh pool */
+        for (check_fork (aTHX); aiors_nreqs (pool); check_fork (aTHX))
           {
             aiors_wait (pool);
             poll_cb (aTHX);

@@ -3,7 +3,8 @@
  *
  * Ownership and threading (see src/ffi.rs for the full rules):
  *  - aiors_pool: created by aiors_pool_new, owned by the caller, used from
- *    one thread only; aiors_pool_forget abandons it in a forked child.
+ *    one thread only; aiors_pool_successor abandons it for a new one (in
+ *    a forked child, or after its threads were stopped).
  *  - aiors_req: a handle returned by aiors_req_new, owned by the caller
  *    and released with aiors_req_free (the request may still run); it is
  *    submitted once, by one aiors_submit_* (1: submitted, 0: failed).
@@ -49,7 +50,14 @@ typedef struct {
 
 aiors_pool *aiors_pool_new (int *err);
 void aiors_pool_free (aiors_pool *pool);
-void aiors_pool_forget (aiors_pool *pool);
+/* in a forked child: a fresh, unsignalled eventfd/pipe behind the
+ * readiness descriptor, same number (safe in a pthread_atfork child
+ * handler); 0 or errno */
+int aiors_pool_renew_fileno (aiors_pool *pool);
+/* abandons old (threads gone or stopped; NULL: none) for a new pool, which
+ * takes over old's readiness descriptor, drained, if keep_fileno; NULL and
+ * *err on failure, old left as it was */
+aiors_pool *aiors_pool_successor (aiors_pool *old, int keep_fileno, int *err);
 
 int    aiors_fileno   (aiors_pool *pool);
 size_t aiors_nreqs    (aiors_pool *pool);
@@ -68,6 +76,9 @@ void aiors_set_max_poll_time (aiors_pool *pool, double seconds);
 
 void aiors_poll_begin (aiors_pool *pool);
 int  aiors_poll_next  (aiors_pool *pool, aiors_event *event); /* 1 event, 0 empty, -1 budget used up */
+/* after a callback died: the group bookkeeping of its request as events
+ * (1), never a new result; 0 when done, the descriptor then exact */
+int  aiors_poll_followup (aiors_pool *pool, aiors_event *event);
 void aiors_wait       (aiors_pool *pool);
 
 const struct stat *aiors_result_stat (aiors_pool *pool);

@@ -2,6 +2,16 @@
  * polling.h - Handing out results: callbacks, feeders, poll_cb, the engine after fork.
  * Part of the glue, included once by AIO.xs (in this order).
  */
+/* Set in a forked child (pthread_atfork): the pool's threads do not exist
+ * there, so its first use of the module starts a fresh pool, as an
+ * explicit IO::AIO::reinit would.  Requests of the parent are the
+ * parent's: the child never sees their callbacks.  Without this, a child
+ * that used the module (or merely ran the END block's flush with requests
+ * of the parent outstanding) waited forever. */
+static volatile sig_atomic_t forked;
+/* the child's readiness descriptor was renewed at the fork */
+static volatile sig_atomic_t fileno_renewed;
+
 /* Runs the callback of a done request (unless cancelled) and frees it.
  * Returns true if the callback died. */
 static int
@@ -91,6 +101,36 @@ feed_group (pTHX_ aio_req *grp)
     req_free (aTHX_ grp);
 }
 
+/* Handles an event of aiors_poll_next or aiors_poll_followup; returns
+ * true if a callback died. */
+static int
+handle_event (pTHX_ const aiors_event *ev)
+{
+  if (ev->kind == AIORS_EVENT_FEED)
+    {
+      feed_group (aTHX_ (aio_req *)ev->token);
+      return 0;
+    }
+
+  return finish (aTHX_ (aio_req *)ev->token, ev);
+}
+
+/* A callback died, ending the round: its request's group bookkeeping
+ * still runs now (feeding, the group's own callback), as in IO::AIO, so
+ * that the descriptor stays readable exactly while results wait.  The
+ * first error is the one poll_cb dies with. */
+static void
+followup_after_die (pTHX)
+{
+  aiors_event ev;
+  SV *err = sv_2mortal (newSVsv (ERRSV));
+
+  while (aiors_poll_followup (pool, &ev) > 0)
+    handle_event (aTHX_ &ev);
+
+  sv_setsv (ERRSV, err);
+}
+
 /* Hands out results until none wait or the budget is used up.  Returns
  * 0 if all were handled, -1 if some remain, 1 if a callback died. */
 static int
@@ -102,7 +142,13 @@ poll_results (pTHX)
 
   for (;;)
     {
-      int got = aiors_poll_next (pool, &ev);
+      int got;
+
+      /* a callback forked: the rest of the round is the parent's */
+      if (forked)
+        return 0;
+
+      got = aiors_poll_next (pool, &ev);
 
       if (got == 0)
         return 0;
@@ -113,10 +159,11 @@ poll_results (pTHX)
           return -1;
         }
 
-      if (ev.kind == AIORS_EVENT_FEED)
-        feed_group (aTHX_ (aio_req *)ev.token);
-      else if (finish (aTHX_ (aio_req *)ev.token, &ev))
-        return 1;
+      if (handle_event (aTHX_ &ev))
+        {
+          followup_after_die (aTHX);
+          return 1;
+        }
     }
 }
 
@@ -130,7 +177,7 @@ poll_cb (pTHX)
       if (res > 0)
         croak_sv (ERRSV);
 
-      if (!max_outstanding || max_outstanding > aiors_nreqs (pool))
+      if (forked || !max_outstanding || max_outstanding > aiors_nreqs (pool))
         return res;
 
       aiors_wait (pool);
@@ -147,18 +194,40 @@ pool_init (pTHX)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
 }
 
-/* Set in a forked child (pthread_atfork): the pool's threads do not exist
- * there, so its first use of the module starts a fresh pool, as an
- * explicit IO::AIO::reinit would.  Requests of the parent are the
- * parent's: the child never sees their callbacks.  Without this, a child
- * that used the module (or merely ran the END block's flush with requests
- * of the parent outstanding) waited forever. */
-static volatile sig_atomic_t forked;
-
+/* At once in the child, before any event loop can look again: the
+ * descriptor number that loops (AnyEvent::AIO) watch gets an object of the
+ * child's own, unsignalled; the parent's results never show through it.
+ * The pool itself waits for the first use (check_fork). */
 static void
 atfork_child (void)
 {
   forked = 1;
+  fileno_renewed = !aiors_pool_renew_fileno (pool);
+}
+
+/* A fresh pool keeping poll_fileno's number, as IO::AIO keeps it: after a
+ * fork (the old pool's threads are gone) or in IO::AIO::reinit (they are
+ * stopped first, after their current requests; queued ones are dropped).
+ * Without a fork the descriptor keeps its object too, which is this
+ * process's alone: an epoll set watching it (EV) needs no new
+ * registration. */
+static void
+renew_pool (pTHX_ int in_child)
+{
+  aiors_pool *next;
+  int err = 0;
+
+  if (!in_child)
+    aiors_set_max_parallel (pool, 0);
+
+  next = aiors_pool_successor (pool, !in_child || fileno_renewed, &err);
+  if (!next)
+    {
+      forked = in_child; /* try again on the next use */
+      croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
+    }
+
+  pool = next;
 }
 
 static void
@@ -167,7 +236,6 @@ check_fork (pTHX)
   if (forked)
     {
       forked = 0;
-      aiors_pool_forget (pool);
-      pool_init (aTHX);
+      renew_pool (aTHX_ 1);
     }
 }

@@ -1010,7 +1010,17 @@ The counters described in L</Request life cycle>.
 =item IO::AIO::reinit
 
 Makes the module usable in a forked child: the child starts with no
-outstanding requests and new threads.
+outstanding requests and new threads.  C<poll_fileno> keeps its number, so
+a watcher that an event loop registered before the fork (AnyEvent::AIO
+registers one when it loads) goes on working; with EV call
+C<< EV::default_loop->loop_fork >> in the child, as libev requires after
+any fork.  A child does not need to call it: the module does the same on
+its first use there, and right at the fork the descriptor becomes the
+child's own, never readable for the parent's results.
+
+Called in a process that did not fork since its last use, it waits for
+the requests that worker threads are running (their callbacks are not
+called), drops the queued ones and starts afresh on the same descriptor.
 
 =back
 
@@ -1877,7 +1887,16 @@ instead of creating that descriptor.
 
 =item * A forked child may use the module without calling
 C<IO::AIO::reinit>: its first use starts a fresh engine (the parent's
-requests stay the parent's).  The original hangs there.
+requests stay the parent's).  The original hangs there.  In the child,
+C<poll_fileno> (same number, as in the original) never becomes readable
+for the parent's results, and a callback that forks ends the round in the
+child: the round's other callbacks run in the parent only.  In the
+original, the child can see the parent's readiness and run the parent's
+callbacks.
+
+=item * C<IO::AIO::reinit> in a process that did not fork first waits for
+the requests being run and drops the rest; the original reinitialises its
+structures under its running threads (undefined behaviour).
 
 =item * When the system refuses every worker thread (C<RLIMIT_NPROC>),
 requests run in C<poll_cb>, C<poll_wait> and C<flush> instead of waiting

@@ -2,8 +2,9 @@
 //!
 //! Ownership rules:
 //! - `aiors_pool_new` returns a pool owned by the caller; `aiors_pool_free`
-//!   stops it, `aiors_pool_forget` abandons it (in a forked child, where its
-//!   threads do not exist and its locks may be held).
+//!   stops it, `aiors_pool_successor` abandons it for a new one (in a
+//!   forked child, where its threads do not exist and its locks may be
+//!   held, or after stopping its threads).
 //! - `aiors_req_new` returns a request handle owned by the caller,
 //!   released with `aiors_req_free`; the request is submitted once, with
 //!   an `aiors_submit_*` function, and lives on until it was handed back by
@@ -230,27 +231,56 @@ pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
     }
 }
 
-/// Abandons the pool (used in a forked child): its memory is left alone,
-/// as its locks may be held by threads that do not exist there, but its
-/// descriptors are closed, so that a child does not inherit them for good.
+/// In a forked child, before anything else: puts a fresh, unsignalled
+/// eventfd or pipe behind the pool's readiness descriptor, keeping its
+/// number, so that a watcher of an event loop keeps working and nothing
+/// the parent signals shows (its threads write to the object the parent
+/// keeps).  Only syscalls: a `pthread_atfork` child handler may call it.
+/// Returns 0 or an errno.
 ///
 /// # Safety
-/// `pool` must be null or come from `aiors_pool_new`; it is invalid
-/// afterwards.
+/// `pool` must be null or a live pool from `aiors_pool_new`.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_pool_forget(pool: *mut Pool) {
-    // SAFETY: forwarded from the caller; only plain fields are read.
-    if let Some(pool) = unsafe { pool_ref(pool) } {
-        let mut fds = pool.own_fds();
-        fds.sort_unstable();
-        let mut last = -1;
-        for fd in fds {
-            if fd >= 0 && fd != last {
-                crate::sys::close(fd);
-            }
-            last = fd;
+pub unsafe extern "C" fn aiors_pool_renew_fileno(pool: *mut Pool) -> c_int {
+    guard(libc::EIO, || {
+        // SAFETY: forwarded from the caller.
+        match unsafe { pool_ref(pool) }.map(|pool| pool.renew_notifier_in_child()) {
+            Some(Err(Errno(errno))) => errno,
+            _ => 0,
         }
-    }
+    })
+}
+
+/// A new pool replacing `old` (null: none), which is abandoned: its memory
+/// is left alone (in a forked child its locks may be held by threads that
+/// do not exist there), its descriptors are closed, except that with
+/// `keep_fileno` the new pool takes over its readiness descriptor, drained,
+/// whose number then stays (in a forked child, renew it first with
+/// `aiors_pool_renew_fileno`).  `old`'s threads must be gone (a forked
+/// child) or stopped.  On failure returns null, stores errno in `*err` and
+/// leaves `old` as it was.
+///
+/// # Safety
+/// `old` must be null or a live pool from `aiors_pool_new`, invalid
+/// afterwards unless null is returned; `err` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_pool_successor(old: *mut Pool, keep_fileno: c_int, err: *mut c_int) -> *mut Pool {
+    // SAFETY: forwarded from the caller.
+    let fresh = unsafe { aiors_pool_new(err) };
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: both are live pools; `old` is never dropped.
+        if let (Some(old), Some(fresh)) = (unsafe { pool_ref(old) }, unsafe { pool_ref(fresh) }) {
+            let kept = keep_fileno != 0 && fresh.take_over_notifier(old);
+            // Close what the old pool owns, but nothing the new one does.
+            let keep = if kept { fresh.own_fds() } else { [-1; 4] };
+            let mut fds = old.own_fds().to_vec();
+            fds.retain(|fd| !keep.contains(fd));
+            fds.sort_unstable();
+            fds.dedup();
+            fds.into_iter().filter(|&fd| fd >= 0).for_each(crate::sys::close);
+        }
+        fresh
+    })
 }
 
 macro_rules! pool_getter {
@@ -331,23 +361,54 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
             _ => return 0,
         };
         match pool.poll_next() {
-            Ok(Event::Feed { token }) => {
-                *event = AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 };
-                1
-            }
-            Ok(Event::Done { token, cancelled }) => {
-                let (result, errno) = match pool.current() {
-                    Some(Err(Errno(errno))) => (-1, *errno),
-                    Some(Ok(output)) => (output.value(), 0),
-                    None => (0, 0),
-                };
-                *event = AiorsEvent { kind: AIORS_EVENT_DONE, cancelled: cancelled.into(), token, result, errno };
+            Ok(next) => {
+                *event = event_of(pool, next);
                 1
             }
             Err(PollEnd::Empty) => 0,
             Err(PollEnd::Budget) => -1,
         }
     })
+}
+
+/// After a callback died, ending a round early: fills `*event` with the
+/// next piece of its request's group bookkeeping (feed the group, or the
+/// group is done), like `aiors_poll_next` but never with a new result.
+/// Returns 1 if it did, 0 when that is done: the readiness descriptor is
+/// then readable exactly while results wait.
+///
+/// # Safety
+/// `pool` must be live; `event` must point to writable memory.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_poll_followup(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
+    guard(0, || {
+        // SAFETY: forwarded from the caller.
+        let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
+            (Some(pool), Some(event)) => (pool, event),
+            _ => return 0,
+        };
+        match pool.poll_followup() {
+            Some(next) => {
+                *event = event_of(pool, next);
+                1
+            }
+            None => 0,
+        }
+    })
+}
+
+fn event_of(pool: &Pool, event: Event) -> AiorsEvent {
+    match event {
+        Event::Feed { token } => AiorsEvent { kind: AIORS_EVENT_FEED, cancelled: 0, token, result: 0, errno: 0 },
+        Event::Done { token, cancelled } => {
+            let (result, errno) = match pool.current() {
+                Some(Err(Errno(errno))) => (-1, *errno),
+                Some(Ok(output)) => (output.value(), 0),
+                None => (0, 0),
+            };
+            AiorsEvent { kind: AIORS_EVENT_DONE, cancelled: cancelled.into(), token, result, errno }
+        }
+    }
 }
 
 /// The `struct stat` of the last done event, or null if it has none.

@@ -318,6 +318,36 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// In a forked child: puts a fresh readiness object behind the same
+    /// descriptor number (see `Notifier::renew`), as the old one is shared
+    /// with the parent.
+    pub fn renew_notifier_in_child(&self) -> Result<(), Errno> {
+        self.shared.notifier.renew()
+    }
+
+    /// Makes `old`'s readiness descriptor this (new, unstarted) pool's, so
+    /// that its number stays; false, with nothing changed, if a thread
+    /// started.  The ring then signals it.
+    pub fn take_over_notifier(&mut self, old: &Pool) -> bool {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => {
+                shared.notifier = Notifier::adopt(old.shared.notifier.fds());
+                shared.notifier.drain();
+                if let Some(ring) = self.ring.get_mut() {
+                    if ring.signal_to(shared.notifier.fd()).is_err() {
+                        // Without its signal the ring is of no use.
+                        self.ring = RefCell::new(None);
+                        self.engine = Engine::Threads;
+                    }
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl Drop for Pool {
     /// Stops the threads after they finished what they run; requests still
     /// queued are dropped unexecuted.

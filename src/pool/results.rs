@@ -71,28 +71,47 @@ impl Pool {
                 continue;
             }
             if !self.budget_left() {
-                // The round may have taken the last result: then nothing
-                // waits any more and the descriptor must not stay readable
-                // (but must, for completions still in the ring).
-                if self.batch.is_empty() {
-                    self.results_wait();
-                }
+                self.settle_if_drained();
                 return Err(PollEnd::Budget);
             }
             let completion = self.next_completion().ok_or(PollEnd::Empty)?;
             self.taken += 1;
             let req = Arc::clone(&completion.job.req);
+            // Counted as handed out, as IO::AIO counts it, even if a group
+            // is delayed until its last member is done: the bookkeeping
+            // that completes it runs right after that member's callback
+            // (see `poll_followup`), so `nreqs` is not needed to get there.
+            self.nreqs.set(self.nreqs.get() - 1);
             if group::is_group(&req) && !group::on_polled(&req) {
-                // Delayed until its last member is done, and outstanding
-                // until then: `nreqs` keeps counting it, so that a loop on
-                // nreqs (flush) also completes a group whose last member's
-                // callback died before the group's bookkeeping ran.
                 continue;
             }
-            self.nreqs.set(self.nreqs.get() - 1);
             self.budget_used += 1;
             self.current = Some(completion);
             return Ok(self.finish(req));
+        }
+    }
+
+    /// After a callback died, ending the round early: the group
+    /// bookkeeping of its request (feeding, completing the group), as
+    /// events like `poll_next`'s but never a new result, then `None` with
+    /// the descriptor readable exactly while results wait.
+    pub fn poll_followup(&mut self) -> Option<Event> {
+        self.current = None;
+        while let Some(step) = self.agenda.pop() {
+            if let Some(event) = self.run_step(step) {
+                return Some(event);
+            }
+        }
+        self.settle_if_drained();
+        None
+    }
+
+    /// The round may have taken the last result: then nothing waits any
+    /// more and the descriptor must not stay readable (but must, for
+    /// completions still in the ring).
+    fn settle_if_drained(&self) {
+        if self.batch.is_empty() {
+            self.results_wait();
         }
     }
 
@@ -118,10 +137,7 @@ impl Pool {
                 // loop (feed_begin/feed_end) itself, so undo nothing here.
                 wants_feed.then_some(Event::Feed { token })
             }
-            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| {
-                self.nreqs.set(self.nreqs.get() - 1);
-                self.finish(grp)
-            }),
+            Step::FinishIfDrained(grp) => group::finish_if_drained(&grp).then(|| self.finish(grp)),
         }
     }
 

@@ -251,3 +251,34 @@ fn idle_threads_sleep_without_timers() {
     assert!(after.sleeps - before.sleeps <= 1, "at most one watch ends: {:?} -> {:?}", before, after);
     drain(&mut pool, &names);
 }
+
+/// A callback that dies ends the round after its `Done` event: the
+/// follow-up still completes the group it belonged to and leaves the
+/// descriptor unreadable once nothing waits; a delayed group no longer
+/// counts in `nreqs` (as in IO::AIO).
+#[test]
+fn followup_after_an_interrupted_round_completes_the_group() {
+    let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
+    let grp = names.group(&pool, 10);
+    let member = names.submit(&pool, 1, Pri::default(), Op::Nop);
+    group::add(&grp, &member).unwrap();
+    while pool.npending() < 2 {
+        std::thread::yield_now();
+    }
+    assert_eq!(pool.nreqs(), 2);
+    pool.poll_begin();
+    let done = |event: Result<Event, PollEnd>| match event {
+        Ok(Event::Done { token, cancelled: false }) => names.of(token),
+        event => panic!("{event:?}"),
+    };
+    // The group comes first (submitted first) and is delayed.
+    assert_eq!(done(pool.poll_next()), 1);
+    assert_eq!(pool.nreqs(), 0, "the delayed group counts as handed out");
+    // The member's callback "died": no further poll_next in this round.
+    assert_eq!(done(pool.poll_followup().ok_or(PollEnd::Empty)), 10);
+    assert_eq!(pool.poll_followup(), None);
+    let mut pollfd = libc::pollfd { fd: pool.fileno(), events: libc::POLLIN, revents: 0 };
+    assert_eq!(sys::poll_one(&mut pollfd, 0), 0, "nothing waits: not readable");
+    assert_eq!(pool.nreqs(), 0);
+}
