@@ -1945,4 +1945,23 @@ original rounds values below about a millisecond down to 0 (no limit).
 
 L<AnyEvent::AIO>, L<Coro::AIO>, the original L<IO::AIO>.
 
+=head1 AUTHOR
+
+The Seed 708a7b06 maintainers (the name in the project's git history).
+The interface, and therefore every name, prototype and documented
+behaviour this module reproduces, is that of IO::AIO 4.80 by Marc
+Lehmann; the code and this documentation are written anew.
+
+The project has no public repository or bug tracker yet.
+
+=head1 COPYRIGHT AND LICENSE
+
+Copyright (C) 2026 the Seed 708a7b06 maintainers.
+
+This library is free software; you can redistribute it and/or modify it
+under the same terms as Perl itself: either the GNU General Public
+License, version 1 or (at your option) any later version, or the Artistic
+License that comes with Perl (SPDX: C<GPL-1.0-or-later OR
+Artistic-1.0-Perl>).  The file F<LICENSE> holds both texts.
+
 =cut
