@@ -125,7 +125,9 @@ subtest "quick requests queued behind a blocking read do not wait for it" => sub
 
 # The issue's reproducer, in a fresh process: eight coroutines call
 # Coro::AIO's aio_busy 0.05 at once; IO::AIO's eight threads run them side
-# by side.
+# by side.  Three rounds: the fastest shows what the engine does (a loaded
+# machine only adds time), and in none may the coroutines finish one after
+# another (0.05 s apart, 0.35 s from first to last).
 subtest "eight Coro threads, each in aio_busy 0.05" => sub {
    plan skip_all => "Coro::AIO is not installed"
       unless grep -f "$_/Coro/AIO.pm", @INC;
@@ -134,15 +136,25 @@ subtest "eight Coro threads, each in aio_busy 0.05" => sub {
 use Coro;
 use Coro::AIO ();
 use Time::HiRes qw(time);
-my $start = time;
-$_->join for map { async { Coro::AIO::aio_busy (0.05) } } 1 .. 8;
-printf "%.4f %d %s\n", time - $start, IO::AIO::nthreads (), $INC{"IO/AIO.pm"};
+for my $round (1 .. 3) {
+   my $start = time;
+   my @done;
+   $_->join for map { async { Coro::AIO::aio_busy (0.05); push @done, time - $start } } 1 .. 8;
+   @done = sort { $a <=> $b } @done;
+   printf "%.4f %.4f\n", time - $start, $done[-1] - $done[0];
+}
+printf "%d %s\n", IO::AIO::nthreads (), $INC{"IO/AIO.pm"};
 EOF
-   my ($took, $threads, $pm) = split " ", $out;
+   my @lines = split /\n/, $out;
+   my ($threads, $pm) = split " ", pop @lines;
    like $pm, $AIOTest::BLIB_RE, "the child ran our IO::AIO";
    is $threads, 8, "eight threads";
-   cmp_ok $took, ">=", 0.05 - $EARLY, "took at least one busy's time";
-   cmp_ok $took, "<", 0.2, "side by side, not one after another (0.4 s)";
+   my @took = sort { $a <=> $b } map +(split)[0], @lines;
+   my @spread = sort { $a <=> $b } map +(split)[1], @lines;
+   is scalar @took, 3, "three rounds";
+   cmp_ok $took[0], ">=", 0.05 - $EARLY, "took at least one busy's time";
+   cmp_ok $took[0], "<", 0.2, "side by side, not one after another (0.4 s): fastest round";
+   cmp_ok $spread[-1], "<", 0.2, "first to last done within a round (0.35 s if one after another)";
 };
 
 done_testing;
