@@ -135,6 +135,11 @@ pub struct Pool {
     /// Requests submitted and not yet handed out as done; changes only on
     /// the polling thread, so it stays in this thread's cache.
     nreqs: Cell<usize>,
+    /// Requests ever submitted (wrapping), and their number when the
+    /// current `poll_cb` round began: a round whose callbacks submit is a
+    /// stream worth lingering for.
+    submitted: Cell<usize>,
+    round_submitted: usize,
     /// Most requests outstanding at once since memory was last given back.
     peak: Cell<usize>,
     /// Results taken from the shared queue so far (see `Counters::pushed`).
@@ -200,6 +205,8 @@ impl Pool {
             agenda: Vec::new(),
             current: None,
             nreqs: Cell::new(0),
+            submitted: Cell::new(0),
+            round_submitted: 0,
             peak: Cell::new(0),
             taken: 0,
             quick_misses: Cell::new(0),

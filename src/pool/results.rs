@@ -40,6 +40,7 @@ impl Pool {
         self.budget_start = Instant::now();
         self.reap_ring();
         self.round_waiting = self.shared.counters.pushed.load(Relaxed);
+        self.round_submitted = self.submitted.get();
         self.maybe_start_thread();
         while self.shared.run_inline_without_threads() {}
     }
@@ -212,11 +213,13 @@ impl Pool {
     }
 
     /// Waits up to `LINGER` (within the round's time budget) for a result,
-    /// if workers are running requests and more are queued.
+    /// if workers are running requests and a stream goes on: more are
+    /// queued, or the round's callbacks submitted more.
     fn linger(&self) {
         let queued = self.nready();
         let executing = self.nreqs().saturating_sub(self.npending() + queued);
-        if executing == 0 || queued == 0 {
+        let streaming = queued > 0 || self.submitted.get() != self.round_submitted;
+        if executing == 0 || !streaming {
             return;
         }
         let budget = self.max_poll_time.unwrap_or(ROUND_LIMIT);

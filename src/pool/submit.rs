@@ -115,6 +115,7 @@ impl Pool {
     }
 
     fn count_new_request(&self) {
+        self.submitted.set(self.submitted.get().wrapping_add(1));
         let outstanding = self.nreqs.get() + 1;
         self.nreqs.set(outstanding);
         if outstanding >= BURST {

@@ -23,8 +23,8 @@ pub(super) const QUICK: Duration = Duration::from_micros(50);
 
 /// How long a `poll_cb` round that handed out every waiting result keeps
 /// looking for more while workers are running requests and more are
-/// queued (a stream; not for a lone request beside long-running ones).  A result that
-/// arrives meanwhile is handed out in the same round: far cheaper than
+/// queued or were submitted by the round's callbacks (a stream; not for a
+/// lone request beside long-running ones).  A result that arrives meanwhile is handed out in the same round: far cheaper than
 /// returning to the event loop for it (reset the descriptor, sleep in
 /// select, be woken by the worker's write: 10-20 µs on small VMs), and it
 /// lets the callbacks overlap with the workers' syscalls.

@@ -72,7 +72,7 @@ impl Shared {
                 self.count_taken(batch.len());
                 // Requests that may block go to as many threads as there
                 // are: wake the next sleeper for what is left.
-                if batch.len() == 1 && !work.queue.is_empty() && work.sleeping > work.waking {
+                if !quick_kind(slow, &batch[0]) && !work.queue.is_empty() && work.sleeping > work.waking {
                     self.wake_one(&mut work);
                 }
                 work.busy += 1;
@@ -270,12 +270,17 @@ impl Shared {
 /// turn, quick requests never wait behind one, and reads from the disk go
 /// to as many threads as there are.
 fn take_batch(queue: &mut PriQueue<Job>, share: usize, slow: u64, batch: &mut Vec<Job>) {
-    let quick = |job: &Job| slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long();
     while batch.len() < share {
-        let joins = |job: &Job| batch.last().map_or(true, |last| quick(last) && quick(job));
+        let joins = |job: &Job| batch.last().map_or(true, |last| quick_kind(slow, last) && quick_kind(slow, job));
         match queue.pop_if(joins) {
             Some(job) => batch.push(job),
             None => break,
         }
     }
+}
+
+/// Whether `job` is expected to complete quickly: its kind ran quickly the
+/// last time (`slow` has a bit per `OpKind`) and is not known to run long.
+fn quick_kind(slow: u64, job: &Job) -> bool {
+    slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long()
 }
