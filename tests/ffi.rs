@@ -188,3 +188,28 @@ fn null_pointers_are_refused_not_dereferenced() {
         assert_eq!(aiors_poll_next(ptr::null_mut(), ptr::null_mut()), 0);
     }
 }
+
+#[test]
+fn a_panic_while_handing_out_results_is_reported_not_taken_for_no_result() {
+    let pool = new_pool();
+    let req = named(1, false);
+    let mut event = empty_event();
+    let mut message = [0 as std::os::raw::c_char; 64];
+    // SAFETY: live pool and handle; `message` is writable for its length.
+    unsafe {
+        assert_eq!(aiors_submit_nop(pool, req), 1);
+        aiors_wait(pool);
+        aiors_test_panic_next_poll();
+        assert_eq!(aiors_poll_next(pool, &mut event), AIORS_POLL_PANIC);
+        assert_eq!(aiors_poll_next(pool, &mut event), AIORS_POLL_PANIC, "until the panic is taken");
+        assert_eq!(aiors_poll_followup(pool, &mut event), AIORS_POLL_PANIC);
+        let len = aiors_take_panic(message.as_mut_ptr(), message.len());
+        let text = std::ffi::CStr::from_ptr(message.as_ptr()).to_str().unwrap();
+        assert!(text.starts_with("a panic for a test"), "{text}");
+        assert!(len >= text.len());
+        assert_eq!(aiors_take_panic(message.as_mut_ptr(), message.len()), 0, "taken");
+        assert_eq!(drain(pool, |_, _| {}).len(), 1, "then the result comes");
+        aiors_req_free(req);
+        aiors_pool_free(pool);
+    }
+}

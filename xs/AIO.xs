@@ -23,6 +23,7 @@
 #include "helpers.h"
 
 #define READDIR_DENTS 0x01 /* IO::AIO::READDIR_DENTS */
+#define READDIR_PRIVATE 0x300 /* IO::AIO's own bits, never handed back */
 
 /* What a callback receives, decided at submission. */
 enum result_kind {
@@ -150,15 +151,19 @@ min_parallel (unsigned int nthreads)
            min_parallel = 0
            max_parallel = 1
            max_idle     = 2
-           idle_timeout = 3
 	CODE:
         switch (ix)
           {
             case 0: aiors_set_min_parallel (pool, nthreads); break;
             case 1: aiors_set_max_parallel (pool, nthreads); break;
             case 2: aiors_set_max_idle     (pool, nthreads); break;
-            case 3: aiors_set_idle_timeout (pool, nthreads); break;
           }
+
+void
+idle_timeout (unsigned int seconds)
+	PROTOTYPE: $
+	CODE:
+        aiors_set_idle_timeout (pool, seconds);
 
 void
 max_outstanding (unsigned int maxreqs)
@@ -236,7 +241,8 @@ aio_stat (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
 {
         aio_path p;
         int fd = target_of (aTHX_ fh_or_path, &p);
-        aio_req *req = req_new (aTHX_ callback, ix ? RESULT_LSTAT : RESULT_STAT);
+        /* on a filehandle both are an fstat, which perl's -l _ refuses */
+        aio_req *req = req_new (aTHX_ callback, ix && p.ptr ? RESULT_LSTAT : RESULT_STAT);
 
         hold_target (aTHX_ req, fh_or_path, &p);
         check_submitted (aTHX_ req, aiors_submit_stat (pool, req->core, p.dir, p.ptr, p.len, fd, !ix));
@@ -343,7 +349,7 @@ aio_busy (double delay, SV *callback = &PL_sv_undef)
 {
         aio_req *req = req_new (aTHX_ callback, RESULT_NONE);
 
-        check_submitted (aTHX_ req, aiors_submit_busy (pool, req->core, delay < 0. ? 0. : delay));
+        check_submitted (aTHX_ req, aiors_submit_busy (pool, req->core, delay));
         REQ_RETURN (req);
 }
 
@@ -466,6 +472,12 @@ INCLUDE: files.xsh
 
 INCLUDE: helpers.xsh
 
+# for tests: the engine panics while handing out the next result
+void
+_test_panic_next_poll ()
+	CODE:
+        aiors_test_panic_next_poll ();
+
 void
 _on_next_submit (SV *cb)
 	CODE:
@@ -480,42 +492,44 @@ PROTOTYPES: DISABLE
 
 MODULE = IO::AIO                PACKAGE = IO::AIO::REQ
 
+# The object arguments have the names IO::AIO's usage lines give them.
+
 void
-cancel (SV *self)
+cancel (SV *req)
 	CODE:
 {
-        aio_req *req = SvAIO_REQ (aTHX_ self);
+        aio_req *r = SvAIO_REQ (aTHX_ req);
 
-        if (req)
-          aiors_req_cancel (req->core);
+        if (r)
+          aiors_req_cancel (r->core);
 }
 
 void
-cb (SV *self, SV *callback = NO_INIT)
+cb (SV *req, SV *callback = NO_INIT)
 	PPCODE:
 {
-        aio_req *req = SvAIO_REQ (aTHX_ self);
+        aio_req *r = SvAIO_REQ (aTHX_ req);
 
-        if (!req)
+        if (!r)
           XSRETURN_EMPTY;
 
         if (GIMME_V != G_VOID)
-          XPUSHs (req->callback ? sv_2mortal (newRV_inc (req->callback)) : &PL_sv_undef);
+          XPUSHs (r->callback ? sv_2mortal (newRV_inc (r->callback)) : &PL_sv_undef);
 
         if (items > 1)
           {
             /* get_cb may run code (magic), which may finish the request */
             SV *cb = get_cb (aTHX_ callback), *old;
 
-            req = SvAIO_REQ (aTHX_ self);
-            if (!req)
+            r = SvAIO_REQ (aTHX_ req);
+            if (!r)
               {
                 SvREFCNT_dec (cb);
                 XSRETURN_EMPTY;
               }
 
-            old = req->callback;
-            req->callback = cb;
+            old = r->callback;
+            r->callback = cb;
             SvREFCNT_dec (old); /* last: it may run any code */
           }
 }
@@ -523,30 +537,30 @@ cb (SV *self, SV *callback = NO_INIT)
 MODULE = IO::AIO                PACKAGE = IO::AIO::GRP
 
 void
-add (SV *self, ...)
+add (SV *grp, ...)
 	PPCODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ grp);
         int i;
 
-        if (!grp)
+        if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
-        if (grp->grp_finished)
+        if (g->grp_finished)
           croak ("cannot add requests to IO::AIO::GRP after the group finished");
 
         for (i = 1; i < items; ++i)
           {
-            aio_req *req;
+            aio_req *r;
 
             if (GIMME_V != G_VOID)
               XPUSHs (sv_2mortal (newSVsv (ST (i))));
 
-            req = SvAIO_REQ (aTHX_ ST (i));
-            if (!req)
+            r = SvAIO_REQ (aTHX_ ST (i));
+            if (!r)
               continue;
 
-            switch (aiors_grp_add (grp->core, req->core))
+            switch (aiors_grp_add (g->core, r->core))
               {
                 case AIORS_ADD_OK:
                   break;
@@ -563,29 +577,29 @@ add (SV *self, ...)
 }
 
 void
-cancel_subs (SV *self)
+cancel_subs (SV *req)
 	CODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ req);
 
-        if (grp)
+        if (g)
           {
-            aiors_grp_cancel_subs (grp->core);
-            drop_feeder (aTHX_ grp); /* last: it may run any code */
+            aiors_grp_cancel_subs (g->core);
+            drop_feeder (aTHX_ g); /* last: it may run any code */
           }
 }
 
 void
-result (SV *self, ...)
+result (SV *grp, ...)
 	CODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ grp);
         int errorno = errno;
         req_extra *extra;
         AV *av, *old;
         int i;
 
-        if (!grp)
+        if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
         av = (AV *)sv_2mortal ((SV *)newAV ());
@@ -594,10 +608,10 @@ result (SV *self, ...)
           av_push (av, newSVsv (ST (i)));
 
         /* copying may run code (magic), which may finish the group */
-        grp = SvAIO_REQ (aTHX_ self);
-        if (grp)
+        g = SvAIO_REQ (aTHX_ grp);
+        if (g)
           {
-            extra = req_extra_of (grp);
+            extra = req_extra_of (g);
             extra->grp_errno = errorno;
             old = extra->grp_result;
             extra->grp_result = (AV *)SvREFCNT_inc_NN ((SV *)av);
@@ -606,60 +620,60 @@ result (SV *self, ...)
 }
 
 void
-errno (SV *self, int errorno = errno)
+errno (SV *grp, int errorno = errno)
 	CODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ grp);
 
-        if (!grp)
+        if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
-        req_extra_of (grp)->grp_errno = errorno;
+        req_extra_of (g)->grp_errno = errorno;
 }
 
 void
-limit (SV *self, int limit)
+limit (SV *grp, int limit)
 	CODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ grp);
 
-        if (!grp)
+        if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
-        aiors_grp_set_limit (grp->core, limit);
-        if (aiors_grp_feed_begin (grp->core))
-          feed_group (aTHX_ grp);
+        aiors_grp_set_limit (g->core, limit);
+        if (aiors_grp_feed_begin (g->core))
+          feed_group (aTHX_ g);
 }
 
 void
-feed (SV *self, SV *callback = &PL_sv_undef)
+feed (SV *grp, SV *callback = &PL_sv_undef)
 	CODE:
 {
-        aio_req *grp = SvAIO_REQ (aTHX_ self);
+        aio_req *g = SvAIO_REQ (aTHX_ grp);
         SV *feeder, *old;
 
-        if (!grp)
+        if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
         /* copying may run code (magic), which may finish the group */
         feeder = newSVsv (callback);
-        grp = SvAIO_REQ (aTHX_ self);
-        if (!grp)
+        g = SvAIO_REQ (aTHX_ grp);
+        if (!g)
           {
             SvREFCNT_dec (feeder);
             XSRETURN_EMPTY;
           }
 
-        old = req_extra_of (grp)->feeder;
-        grp->extra->feeder = feeder;
-        aiors_grp_set_feeder (grp->core, 1);
+        old = req_extra_of (g)->feeder;
+        g->extra->feeder = feeder;
+        aiors_grp_set_feeder (g->core, 1);
 
         /* a feeder without a limit would never run: default to 2 */
-        if (aiors_grp_limit (grp->core) <= 0)
-          aiors_grp_set_limit (grp->core, 2);
+        if (aiors_grp_limit (g->core) <= 0)
+          aiors_grp_set_limit (g->core, 2);
 
-        if (aiors_grp_feed_begin (grp->core))
-          feed_group (aTHX_ grp);
+        if (aiors_grp_feed_begin (g->core))
+          feed_group (aTHX_ g);
 
         /* last: freeing may run a destructor (and any code, which may
          * finish the group) */

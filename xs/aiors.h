@@ -27,6 +27,12 @@
 typedef struct aiors_pool aiors_pool;
 typedef struct aiors_req aiors_req;
 
+/* aiors_poll_next / aiors_poll_followup: the engine panicked (then, or in
+ * an earlier call whose panic was not taken): take the message with
+ * aiors_take_panic.  Every export catches panics; a caught panic also
+ * makes an export return its failure value (NULL, 0, -1). */
+#define AIORS_POLL_PANIC -2
+
 #define AIORS_EVENT_DONE 1
 #define AIORS_EVENT_FEED 2
 
@@ -75,11 +81,19 @@ void aiors_set_max_poll_reqs (aiors_pool *pool, uint32_t reqs);
 void aiors_set_max_poll_time (aiors_pool *pool, double seconds);
 
 void aiors_poll_begin (aiors_pool *pool);
-int  aiors_poll_next  (aiors_pool *pool, aiors_event *event); /* 1 event, 0 empty, -1 budget used up */
+int  aiors_poll_next  (aiors_pool *pool, aiors_event *event); /* 1 event, 0 empty, -1 budget used up, AIORS_POLL_PANIC */
 /* after a callback died: the group bookkeeping of its request as events
- * (1), never a new result; 0 when done, the descriptor then exact */
+ * (1), never a new result; 0 when done, the descriptor then exact;
+ * AIORS_POLL_PANIC */
 int  aiors_poll_followup (aiors_pool *pool, aiors_event *event);
+/* returns at once while a panic waits to be reported */
 void aiors_wait       (aiors_pool *pool);
+
+/* the message of a caught panic not yet taken, NUL-terminated and cut to
+ * size bytes, then forgotten; returns its length (>= 1), 0 if none */
+size_t aiors_take_panic (char *buf, size_t size);
+/* for tests: the next aiors_poll_next panics */
+void aiors_test_panic_next_poll (void);
 
 const struct stat *aiors_result_stat (aiors_pool *pool);
 int    aiors_result_take_fd   (aiors_pool *pool);
@@ -116,6 +130,7 @@ int aiors_submit_nop     (aiors_pool *pool, const aiors_req *req);
 /* a request that fails with `errno_` without running anything */
 int aiors_submit_fail    (aiors_pool *pool, const aiors_req *req, int errno_);
 int aiors_submit_sync    (aiors_pool *pool, const aiors_req *req);
+/* secs < 0: 0; NaN, +inf or >= 2^63 (beyond a timespec): fails with EINVAL */
 int aiors_submit_busy    (aiors_pool *pool, const aiors_req *req, double secs);
 int aiors_submit_close   (aiors_pool *pool, const aiors_req *req, int fd);
 int aiors_submit_seek    (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, int whence);

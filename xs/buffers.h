@@ -70,8 +70,10 @@ prepare_buffer (pTHX_ SV **datap, SV *length, IV dataoffset, int for_writing,
     }
   else if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
     {
+      /* beyond any address space (a negative length, say): EFAULT, as
+       * the original's read gets for -1 */
       if (want > (UV)SSize_t_MAX - dataoffset - 1)
-        *fail = EINVAL;
+        *fail = EFAULT;
       else if (!can_allocate (want + dataoffset + 1))
         *fail = ENOMEM;
       else

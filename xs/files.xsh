@@ -132,6 +132,9 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         aio_path p;
         char *buf = NULL;
         aio_req *req;
+        /* beyond any address space (a negative length, say): EFAULT, as
+         * the original's read gets for -1 */
+        int beyond = length > (UV)SSize_t_MAX - 1;
 
         path_of (aTHX_ pathname, &p);
         mapping_clear (aTHX_ data, "IO::AIO::aio_slurp");
@@ -139,7 +142,7 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
 
         /* a known length reads straight into the scalar; one too large to
          * allocate is left to the engine, which fails with ENOMEM */
-        if (length && length < (UV)SSize_t_MAX && (SvPOK (data) && !SvLEN (data) || can_allocate (length + 1)))
+        if (length && !beyond && (SvPOK (data) && !SvLEN (data) || can_allocate (length + 1)))
           {
             if (!SvPOK (data) || SvLEN (data) >= SvCUR (data))
               buf = sv_grow (data, length + 1);
@@ -153,7 +156,9 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         pin_buffer (aTHX_ req, data, 0);
         hold_path (aTHX_ req, &p);
         req_extra_of (req)->slurp_inplace = !!buf;
-        check_submitted (aTHX_ req, aiors_submit_slurp (pool, req->core, p.dir, p.ptr, p.len, offset, length, buf));
+        check_submitted (aTHX_ req, beyond
+          ? aiors_submit_fail (pool, req->core, EFAULT)
+          : aiors_submit_slurp (pool, req->core, p.dir, p.ptr, p.len, offset, length, buf));
         REQ_RETURN (req);
 }
 

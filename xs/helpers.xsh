@@ -80,8 +80,14 @@ mremap (SV *scalar, STRLEN new_length, int flags = MREMAP_MAYMOVE, IV new_addres
         SvCUR_set (scalar, new_length);
 }
 
+# advice_or_prot is mandatory after optional arguments: xsubpp would read
+# it from beyond the arguments when it is missing, so it is read here
 int
-madvise (SV *scalar, IV offset = 0, SV *length = &PL_sv_undef, IV advice_or_prot)
+madvise (scalar, offset= 0, length= &PL_sv_undef, advice_or_prot)
+        SV *scalar
+        IV offset
+        SV *length
+        IV advice_or_prot = NO_INIT
 	ALIAS:
            mprotect = 1
 	CODE:
@@ -89,7 +95,6 @@ madvise (SV *scalar, IV offset = 0, SV *length = &PL_sv_undef, IV advice_or_prot
         size_t len;
         void *addr;
 
-        /* xsubpp leaves a mandatory argument after optional ones unset */
         if (items < 4)
           croak_xs_usage (cv, "scalar, offset= 0, length= &PL_sv_undef, advice_or_prot");
         advice_or_prot = SvIV (ST (3));

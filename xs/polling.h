@@ -125,8 +125,13 @@ followup_after_die (pTHX)
   aiors_event ev;
   SV *err = sv_2mortal (newSVsv (ERRSV));
 
-  while (aiors_poll_followup (pool, &ev) > 0)
+  int got;
+
+  while ((got = aiors_poll_followup (pool, &ev)) > 0)
     handle_event (aTHX_ &ev);
+
+  if (got == AIORS_POLL_PANIC)
+    croak_internal (aTHX_ "while handing out results");
 
   sv_setsv (ERRSV, err);
 }
@@ -152,6 +157,9 @@ poll_results (pTHX)
 
       if (got == 0)
         return 0;
+
+      if (got == AIORS_POLL_PANIC)
+        croak_internal (aTHX_ "while handing out results");
 
       if (got < 0)
         {

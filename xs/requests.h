@@ -22,21 +22,34 @@ get_cb (pTHX_ SV *callback)
 
 static void check_fork (pTHX);
 
+/* Croaks about an internal error of the engine (`what` went wrong), with
+ * the message of the panic behind it if there was one. */
+static void
+croak_internal (pTHX_ const char *what)
+{
+  char panic[512];
+
+  if (aiors_take_panic (panic, sizeof panic))
+    croak ("IO::AIO: internal error %s (engine panic: %s)", what, panic);
+
+  croak ("IO::AIO: internal error %s", what);
+}
+
 /* A new request of priority `pri`, taking over the reference to
  * `callback`; its aio_req is the engine request's (zeroed) user area. */
 static aio_req *
 req_alloc (pTHX_ enum result_kind kind, int pri, SV *callback)
 {
   aiors_req *core = aiors_req_new (pri, kind == RESULT_GROUP);
-  aio_req *req;
+  aio_req *req = core ? (aio_req *)aiors_req_user (core) : NULL;
 
-  if (!core)
+  if (!req)
     {
+      aiors_req_free (core);
       SvREFCNT_dec (callback);
-      croak ("IO::AIO: out of memory or internal error while making a request");
+      croak_internal (aTHX_ "while making a request");
     }
 
-  req = (aio_req *)aiors_req_user (core);
   req->core = core;
   req->callback = callback;
   req->kind = kind;
@@ -164,7 +177,7 @@ check_submitted (pTHX_ aio_req *req, int submitted)
   if (!submitted)
     {
       req_free (aTHX_ req);
-      croak ("IO::AIO: internal error while submitting a request");
+      croak_internal (aTHX_ "while submitting a request");
     }
 }
 

@@ -216,8 +216,10 @@ push_results (pTHX_ aio_req *req, const aiors_event *ev)
           aiors_result_dir (pool, NULL, NULL, &flags);
           XPUSHs (ev->errno_ ? &PL_sv_undef : dir_listing (aTHX_ EXTRA (req)->readdir_flags & READDIR_DENTS));
 
+          /* like IO::AIO: the bits it keeps for itself (0x100, 0x200)
+           * dropped, as a C int */
           if (req->kind == RESULT_DIRENTS)
-            XPUSHs (sv_2mortal (newSVuv (flags)));
+            XPUSHs (sv_2mortal (newSViv ((I32)(flags & ~READDIR_PRIVATE))));
         }
         break;
 

@@ -60,6 +60,7 @@ my %SKIP = (
    import            => "Exporter",
    _entry_path       => "internal helper",
    _on_next_submit   => "AnyEvent::AIO's internal hook",
+   _test_panic_next_poll => "makes the engine panic on purpose (tested in t/92_dropin.t)",
    min_fdlimit       => "changes the process's descriptor limit (harmless, but changes the fd accounting)",
 );
 

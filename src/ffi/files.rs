@@ -36,7 +36,7 @@ pub unsafe extern "C" fn aiors_submit_fd(
     len: usize,
     arg: i64,
 ) -> c_int {
-    let op = match which {
+    let op = || match which {
         AIORS_FD_FSYNC => Ok(Op::Fsync { fd }),
         AIORS_FD_FDATASYNC => Ok(Op::Fdatasync { fd }),
         AIORS_FD_SYNCFS => Ok(Op::Syncfs { fd }),
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn aiors_submit_sendfile(
     len: usize,
 ) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Sendfile { out_fd, in_fd, offset, len })) }
+    unsafe { submit(pool, req, || Ok(Op::Sendfile { out_fd, in_fd, offset, len })) }
 }
 
 /// `aio_fiemap`; `count` < 0 asks for all extents.  The result is read
@@ -82,9 +82,12 @@ pub unsafe extern "C" fn aiors_submit_fiemap(
     flags: u32,
     count: i64,
 ) -> c_int {
-    let count = u32::try_from(count).ok();
+    let op = || {
+        let count = u32::try_from(count).ok();
+        Ok(Op::Fiemap { fd, start, len, flags, count })
+    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Fiemap { fd, start, len, flags, count })) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_fcntl` (`ioctl` 0) or `aio_ioctl` (`ioctl` 1): the argument is
@@ -104,11 +107,14 @@ pub unsafe extern "C" fn aiors_submit_ctl(
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
-    let arg =
-        if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
-    let op = if ioctl != 0 { Op::Ioctl { fd, request, arg } } else { Op::Fcntl { fd, cmd: request as c_int, arg } };
+    let op = || {
+        let arg =
+            if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
+        let op = if ioctl != 0 { Op::Ioctl { fd, request, arg } } else { Op::Fcntl { fd, cmd: request as c_int, arg } };
+        Ok(op)
+    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(op)) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_slurp`: into `buf` (`len` bytes) when it is not null, else into a
@@ -148,13 +154,15 @@ pub unsafe extern "C" fn aiors_submit_mem(
     len: usize,
     flags: c_int,
 ) -> c_int {
-    let mem = ForeignBuf { ptr: mem.cast(), len };
-    let op = match which {
-        AIORS_MEM_MSYNC => Ok(Op::Msync { mem, flags }),
-        AIORS_MEM_MTOUCH => Ok(Op::Mtouch { mem, modify: flags & 1 != 0 }),
-        AIORS_MEM_MLOCK => Ok(Op::Mlock { mem }),
-        AIORS_MEM_MLOCKALL => Ok(Op::Mlockall { flags }),
-        _ => Err(Errno(libc::EINVAL)),
+    let op = || {
+        let mem = ForeignBuf { ptr: mem.cast(), len };
+        match which {
+            AIORS_MEM_MSYNC => Ok(Op::Msync { mem, flags }),
+            AIORS_MEM_MTOUCH => Ok(Op::Mtouch { mem, modify: flags & 1 != 0 }),
+            AIORS_MEM_MLOCK => Ok(Op::Mlock { mem }),
+            AIORS_MEM_MLOCKALL => Ok(Op::Mlockall { flags }),
+            _ => Err(Errno(libc::EINVAL)),
+        }
     };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }

@@ -25,6 +25,7 @@
 //! Every export catches panics, so none can unwind into C; a caught panic
 //! yields the documented failure value.
 
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_void, CString};
 use std::os::raw::{c_char, c_int};
 use std::os::unix::io::IntoRawFd;
@@ -57,6 +58,11 @@ pub type AiorsReq = Request;
 /// Bytes of a request's user area.
 pub const AIORS_REQ_USER_SIZE: usize = USER_WORDS * std::mem::size_of::<usize>();
 
+/// `aiors_poll_next` and `aiors_poll_followup`: the engine panicked (now
+/// or in an earlier call whose panic was not taken yet); the message is
+/// waiting for `aiors_take_panic`.
+pub const AIORS_POLL_PANIC: c_int = -2;
+
 pub const AIORS_EVENT_DONE: c_int = 1;
 pub const AIORS_EVENT_FEED: c_int = 2;
 
@@ -80,9 +86,63 @@ pub struct AiorsEvent {
     pub errno: c_int,
 }
 
-/// Runs `f`, turning a panic into `fallback`.
+thread_local! {
+    /// The message of the first panic `guard` caught that the caller has
+    /// not taken yet (`aiors_take_panic`).  Exports run on one thread.
+    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The next `aiors_poll_next` panics (`aiors_test_panic_next_poll`).
+    static TEST_PANIC_NEXT_POLL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `fallback` and keeping its message for
+/// `aiors_take_panic`.
 fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let message = match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => payload.downcast_ref::<&str>().map_or("a panic without a message", |m| *m).to_string(),
+        };
+        PANIC.with(|panic| {
+            panic.borrow_mut().get_or_insert(message);
+        });
+        fallback
+    })
+}
+
+fn panic_pending() -> bool {
+    PANIC.with(|panic| panic.borrow().is_some())
+}
+
+/// Copies the message of a panic caught in an export and not yet taken
+/// into `buf` (NUL-terminated, cut to `size` bytes) and forgets it.
+/// Returns the message's full length (at least 1), 0 if there is none.
+///
+/// # Safety
+/// `buf` must be null or writable for `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_take_panic(buf: *mut c_char, size: usize) -> usize {
+    guard(0, || {
+        let message = match PANIC.with(|panic| panic.borrow_mut().take()) {
+            Some(message) => message,
+            None => return 0,
+        };
+        if !buf.is_null() && size > 0 {
+            let len = message.len().min(size - 1);
+            // SAFETY: the caller passes `size` writable bytes; `len` < `size`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(message.as_ptr(), buf.cast::<u8>(), len);
+                *buf.add(len) = 0;
+            }
+        }
+        message.len().max(1)
+    })
+}
+
+/// For tests of the path above: the next `aiors_poll_next` of this thread
+/// panics.
+#[no_mangle]
+pub extern "C" fn aiors_test_panic_next_poll() {
+    TEST_PANIC_NEXT_POLL.with(|test| test.set(true));
 }
 
 /// # Safety
@@ -135,15 +195,16 @@ fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
     Arc::into_raw(req) as *mut AiorsReq
 }
 
-/// Submits `req` to run `op`, or to fail with `errno` if its arguments
-/// could not be converted.  Returns 1, or 0 if `req` was submitted before
+/// Submits `req` to run the operation `op` builds (inside the panic
+/// guard), or to fail with `errno` if its arguments could not be
+/// converted.  Returns 1, or 0 if `req` was submitted before
 /// (or is a group).
 ///
 /// # Safety
 /// `pool` as for `pool_ref`, `req` as for `req_ref`.
-unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: Result<Op, Errno>) -> c_int {
+unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: impl FnOnce() -> Result<Op, Errno>) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit_with(pool, req, |pool, req| pool.submit(req, op.unwrap_or_else(|errno| Op::Fail { errno }))) }
+    unsafe { submit_with(pool, req, |pool, req| pool.submit(req, op().unwrap_or_else(|errno| Op::Fail { errno }))) }
 }
 
 /// Runs a submission of `req` to `pool`: 1 if it was submitted, 0 if
@@ -175,10 +236,9 @@ unsafe fn submit_at(
     path_len: usize,
     make: impl FnOnce(At) -> Op,
 ) -> c_int {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.map(make);
-    // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    // SAFETY: forwarded from the caller, who guarantees `path_len` bytes
+    // at `path`.
+    unsafe { submit(pool, req, || path_at(dir, path, path_len).map(make)) }
 }
 
 /// A new request of priority `pri` (clamped to -4..4), a group if `group`
@@ -314,8 +374,11 @@ pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
     aiors_poll_begin, (), (), |pool| pool.poll_begin());
 pool_getter!(
-    /// Blocks until a result waits or nothing is outstanding.
-    aiors_wait, (), (), |pool| pool.wait());
+/// Blocks until a result waits or nothing is outstanding; returns at
+/// once while a panic waits to be reported by `aiors_poll_next`.
+aiors_wait, (), (), |pool| if !panic_pending() {
+    pool.wait()
+});
 
 macro_rules! pool_setter {
     ($name:ident, $arg:ty, |$pool:ident, $value:ident| $body:expr) => {
@@ -348,13 +411,20 @@ pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool.set_max_poll_time((
 })));
 
 /// Fills `*event` with the next thing to do.  Returns 1 if it did, 0 when
-/// no result waits, -1 when the max_poll_reqs/time budget is used up.
+/// no result waits, -1 when the max_poll_reqs/time budget is used up,
+/// `AIORS_POLL_PANIC` if the engine panicked.
 ///
 /// # Safety
 /// `pool` must be live; `event` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
-    guard(0, || {
+    guard(AIORS_POLL_PANIC, || {
+        if panic_pending() {
+            return AIORS_POLL_PANIC;
+        }
+        if TEST_PANIC_NEXT_POLL.with(|test| test.replace(false)) {
+            panic!("a panic for a test (aiors_test_panic_next_poll)");
+        }
         // SAFETY: forwarded from the caller.
         let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
             (Some(pool), Some(event)) => (pool, event),
@@ -374,14 +444,18 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
 /// After a callback died, ending a round early: fills `*event` with the
 /// next piece of its request's group bookkeeping (feed the group, or the
 /// group is done), like `aiors_poll_next` but never with a new result.
-/// Returns 1 if it did, 0 when that is done: the readiness descriptor is
-/// then readable exactly while results wait.
+/// Returns 1 if it did, 0 when that is done (the readiness descriptor is
+/// then readable exactly while results wait), `AIORS_POLL_PANIC` if the
+/// engine panicked.
 ///
 /// # Safety
 /// `pool` must be live; `event` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn aiors_poll_followup(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
-    guard(0, || {
+    guard(AIORS_POLL_PANIC, || {
+        if panic_pending() {
+            return AIORS_POLL_PANIC;
+        }
         // SAFETY: forwarded from the caller.
         let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
             (Some(pool), Some(event)) => (pool, event),

@@ -45,14 +45,16 @@ pub unsafe extern "C" fn aiors_submit_attr(
     a: i64,
     b: i64,
 ) -> c_int {
-    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-    let op = unsafe { target_at(dir, path, path_len, fd) }.and_then(|target| match which {
-        AIORS_ATTR_STATVFS => Ok(Op::Statvfs { target }),
-        AIORS_ATTR_CHMOD => Ok(Op::Chmod { target, mode: a as u32 }),
-        AIORS_ATTR_TRUNCATE => Ok(Op::Truncate { target, length: a }),
-        AIORS_ATTR_CHOWN => Ok(Op::Chown { target, uid: a as u32, gid: b as u32 }),
-        _ => Err(Errno(libc::EINVAL)),
-    });
+    let op = || {
+        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+        unsafe { target_at(dir, path, path_len, fd) }.and_then(|target| match which {
+            AIORS_ATTR_STATVFS => Ok(Op::Statvfs { target }),
+            AIORS_ATTR_CHMOD => Ok(Op::Chmod { target, mode: a as u32 }),
+            AIORS_ATTR_TRUNCATE => Ok(Op::Truncate { target, length: a }),
+            AIORS_ATTR_CHOWN => Ok(Op::Chown { target, uid: a as u32, gid: b as u32 }),
+            _ => Err(Errno(libc::EINVAL)),
+        })
+    };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -72,9 +74,11 @@ pub unsafe extern "C" fn aiors_submit_utime(
     atime: f64,
     mtime: f64,
 ) -> c_int {
-    let times = crate::ops::paths::utime_times(atime, mtime).map(Box::new);
-    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-    let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times });
+    let op = || {
+        let times = crate::ops::paths::utime_times(atime, mtime).map(Box::new);
+        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+        unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times })
+    };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -114,19 +118,21 @@ pub unsafe extern "C" fn aiors_submit_path2(
     path2_len: usize,
     flags: u32,
 ) -> c_int {
-    // SAFETY: the caller guarantees the lengths.
-    let from = unsafe { path_at(dir1, path1, path1_len) };
-    // SAFETY: as above.
-    let to = unsafe { path_at(dir2, path2, path2_len) };
-    let op = from.and_then(|from| {
-        let to = to?;
-        match which {
-            AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
-            AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
-            AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
-            _ => Err(Errno(libc::EINVAL)),
-        }
-    });
+    let op = || {
+        // SAFETY: the caller guarantees the lengths.
+        let from = unsafe { path_at(dir1, path1, path1_len) };
+        // SAFETY: as above.
+        let to = unsafe { path_at(dir2, path2, path2_len) };
+        from.and_then(|from| {
+            let to = to?;
+            match which {
+                AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
+                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
+                AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
+                _ => Err(Errno(libc::EINVAL)),
+            }
+        })
+    };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -149,19 +155,21 @@ pub unsafe extern "C" fn aiors_submit_resolve(
     base: *const c_char,
     base_len: usize,
 ) -> c_int {
-    let base = if base.is_null() {
-        Ok(None)
-    } else {
-        // SAFETY: the caller guarantees `base_len` bytes at `base`.
-        unsafe { path_at(libc::AT_FDCWD, base, base_len) }.map(|at| Some(at.path))
+    let op = || {
+        let base = if base.is_null() {
+            Ok(None)
+        } else {
+            // SAFETY: the caller guarantees `base_len` bytes at `base`.
+            unsafe { path_at(libc::AT_FDCWD, base, base_len) }.map(|at| Some(at.path))
+        };
+        // SAFETY: the caller guarantees `path_len` bytes at `path`.
+        unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
+            AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
+            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path, base: base? }),
+            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path, base: base? }),
+            _ => Err(Errno(libc::EINVAL)),
+        })
     };
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
-        AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
-        AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path, base: base? }),
-        AIORS_RESOLVE_WD => Ok(Op::WdOpen { path, base: base? }),
-        _ => Err(Errno(libc::EINVAL)),
-    });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -174,9 +182,10 @@ pub unsafe extern "C" fn aiors_submit_resolve(
 /// or closes.
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
+    // Owned at once: closed even if the submission fails.
     let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::WdClose { fd })) }
+    unsafe { submit(pool, req, move || Ok(Op::WdClose { fd })) }
 }
 
 /// The `struct statvfs` of the last done event, or null if it has none.

@@ -16,7 +16,7 @@ pub unsafe extern "C" fn aiors_submit_group(pool: *mut Pool, req: *const AiorsRe
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, req: *const AiorsReq) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Nop)) }
+    unsafe { submit(pool, req, || Ok(Op::Nop)) }
 }
 
 /// A request that fails with `errno` without running anything (the glue
@@ -27,7 +27,7 @@ pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, req: *const AiorsReq)
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, req: *const AiorsReq, errno: c_int) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Err(Errno(errno))) }
+    unsafe { submit(pool, req, || Err(Errno(errno))) }
 }
 
 /// # Safety
@@ -35,15 +35,27 @@ pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, req: *const AiorsReq
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_sync(pool: *mut Pool, req: *const AiorsReq) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Sync)) }
+    unsafe { submit(pool, req, || Ok(Op::Sync)) }
 }
 
+/// `aio_busy`: sleeps `secs` seconds in a worker (a negative delay is 0).
+/// A delay that is not a number, +inf or too large for a timespec fails
+/// with EINVAL, as IO::AIO's select(2) does.
+///
 /// # Safety
 /// `pool` and `req` must be live.
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_busy(pool: *mut Pool, req: *const AiorsReq, secs: f64) -> c_int {
+    let op = || {
+        // 2^63 seconds and more do not fit a timespec's tv_sec.
+        if secs.is_nan() || secs >= 9_223_372_036_854_775_808.0 {
+            Err(Errno(libc::EINVAL))
+        } else {
+            Ok(Op::Busy { secs: secs.max(0.0) })
+        }
+    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Busy { secs: if secs.is_nan() { 0.0 } else { secs } })) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_close`: see `Op::Close`.
@@ -53,7 +65,7 @@ pub unsafe extern "C" fn aiors_submit_busy(pool: *mut Pool, req: *const AiorsReq
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Close { fd })) }
+    unsafe { submit(pool, req, || Ok(Op::Close { fd })) }
 }
 
 /// Path operations: `AIORS_PATH_UNLINK`, `_RMDIR`, `_MKDIR` (uses `mode`).
@@ -73,13 +85,15 @@ pub unsafe extern "C" fn aiors_submit_path(
     path_len: usize,
     mode: u32,
 ) -> c_int {
-    // SAFETY: the caller guarantees `path_len` bytes at `path`.
-    let op = unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
-        AIORS_PATH_UNLINK => Ok(Op::Unlink { path }),
-        AIORS_PATH_RMDIR => Ok(Op::Rmdir { path }),
-        AIORS_PATH_MKDIR => Ok(Op::Mkdir { path, mode }),
-        _ => Err(Errno(libc::EINVAL)),
-    });
+    let op = || {
+        // SAFETY: the caller guarantees `path_len` bytes at `path`.
+        unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
+            AIORS_PATH_UNLINK => Ok(Op::Unlink { path }),
+            AIORS_PATH_RMDIR => Ok(Op::Rmdir { path }),
+            AIORS_PATH_MKDIR => Ok(Op::Mkdir { path, mode }),
+            _ => Err(Errno(libc::EINVAL)),
+        })
+    };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -148,8 +162,10 @@ pub unsafe extern "C" fn aiors_submit_stat(
     fd: c_int,
     follow: c_int,
 ) -> c_int {
-    // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-    let op = unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::stat(target, follow != 0));
+    let op = || {
+        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
+        unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::stat(target, follow != 0))
+    };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -170,11 +186,14 @@ pub unsafe extern "C" fn aiors_submit_rw(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    let offset = (offset >= 0).then_some(offset);
-    let buf = ForeignBuf { ptr: buf.cast(), len };
-    let op = if write != 0 { Op::Write { fd, offset, buf } } else { Op::Read { fd, offset, buf } };
+    let op = || {
+        let offset = (offset >= 0).then_some(offset);
+        let buf = ForeignBuf { ptr: buf.cast(), len };
+        let op = if write != 0 { Op::Write { fd, offset, buf } } else { Op::Read { fd, offset, buf } };
+        Ok(op)
+    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(op)) }
+    unsafe { submit(pool, req, op) }
 }
 
 /// `aio_seek`.
@@ -190,5 +209,5 @@ pub unsafe extern "C" fn aiors_submit_seek(
     whence: c_int,
 ) -> c_int {
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, Ok(Op::Seek { fd, offset, whence })) }
+    unsafe { submit(pool, req, || Ok(Op::Seek { fd, offset, whence })) }
 }

@@ -216,7 +216,9 @@ fn slurp_fd(fd: RawFd, mut offset: i64, mut len: usize, buf: Option<&ForeignBuf>
             return Err(Errno(libc::EINVAL));
         }
         if len == 0 {
-            len = usize::try_from(size - offset).unwrap_or(0);
+            // Past the end of the file IO::AIO's size_t wraps and its
+            // allocation fails: the same error here.
+            len = usize::try_from(size - offset).map_err(|_| Errno(libc::ENOMEM))?;
         }
     }
     match buf {
@@ -349,7 +351,9 @@ mod tests {
         assert_eq!(data(slurp(&at, 0, 0, None)), b"0123456789");
         assert_eq!(data(slurp(&at, -3, 0, None)), b"789");
         assert_eq!(data(slurp(&at, 2, 3, None)), b"234");
-        assert_eq!(data(slurp(&at, 20, 0, None)), b"");
+        assert!(matches!(slurp(&at, 20, 0, None), Err(Errno(libc::ENOMEM))));
+        assert_eq!(data(slurp(&at, 10, 0, None)), b"");
+        assert_eq!(data(slurp(&at, 20, 5, None)), b"");
         assert!(matches!(slurp(&at, -20, 0, None), Err(Errno(libc::EINVAL))));
         let mut buf = [0u8; 4];
         let fb = ForeignBuf { ptr: buf.as_mut_ptr(), len: 4 };
