@@ -1,13 +1,12 @@
-//! Which engine runs the requests: worker threads making the syscalls
-//! themselves (`threads`), or worker threads that hand some operations to
-//! an io_uring of their own (`uring`).
+//! Which engine runs the requests: worker threads making every syscall
+//! (`threads`), or the same threads plus one io_uring, to which the
+//! submitting thread hands the routed operations directly (`uring`, see
+//! `uring.rs`).
 //!
-//! Either way the workers take requests from the one priority queue, so
-//! priorities, cancellation, groups and the result queue are unchanged.
-//! With io_uring, a worker gathers the consecutive ring-routed requests of
-//! the batch it took from the queue and submits them as one hard-linked
-//! chain (one `io_uring_enter` for the lot, executed in queue order, an
-//! error not breaking the chain), then queues their results in that order.
+//! Either way results come back through the one result queue, in priority
+//! order, with the same outcomes; a routed request goes to the ring only
+//! while no request waits in the threads' queue (see `Pool::submit`), so
+//! priorities still order everything that waits.
 //!
 //! Selection happens once, when the pool is created:
 //! - `IO_AIO_ENGINE=threads`: threads only.
@@ -25,7 +24,7 @@ use std::os::unix::io::RawFd;
 use crate::request::{Op, Target};
 use crate::uring;
 
-/// Operations a worker may hand to its ring.
+/// Operations the ring takes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Routes {
     pub read: bool,
@@ -442,7 +441,10 @@ mod pool_tests {
             pool.wait();
             pool.poll_begin();
             while let Ok(event) = pool.poll_next() {
-                let Event::Done { token, .. } = event else { continue };
+                let token = match event {
+                    Event::Done { token, .. } => token,
+                    Event::Feed { .. } => continue,
+                };
                 let name = names.of(token);
                 assert_ne!(name, 100, "the stats completed before the busy thread was done");
                 seen.push((name, pool.current().map(|outcome| outcome.as_ref().err().copied())));
@@ -454,5 +456,22 @@ mod pool_tests {
             assert_eq!(error, Some(expected), "stat {name}");
         }
         assert_eq!(drain(&mut pool, &names).len(), 1);
+    }
+
+    #[test]
+    fn requests_in_the_ring_start_no_thread() {
+        let mut pool = match uring_pool() {
+            Some(pool) => pool,
+            None => return,
+        };
+        let mut names = Named::default();
+        let file = tmp("threads");
+        let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+        for name in 0..8 {
+            names.submit(&pool, name, Pri::default(), Op::Fsync { fd: f.as_raw_fd() });
+        }
+        assert_eq!(drain(&mut pool, &names).len(), 8);
+        assert_eq!(pool.nthreads(), 0, "the ring needed no worker thread");
+        std::fs::remove_file(file).unwrap();
     }
 }

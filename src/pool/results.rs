@@ -208,7 +208,7 @@ impl Pool {
         reaped
     }
 
-    fn ring_in_flight(&self) -> usize {
+    pub(super) fn ring_in_flight(&self) -> usize {
         self.ring.borrow().as_ref().map_or(0, Ring::in_flight)
     }
 

@@ -124,14 +124,15 @@ impl Pool {
     }
 
     /// Starts a thread if fewer threads run than requests are unfinished
-    /// and the limit allows (IO::AIO's on-demand rule).
+    /// (outside the ring, which needs no thread) and the limit allows
+    /// (IO::AIO's on-demand rule).
     pub(super) fn maybe_start_thread(&self) {
         let counters = &self.shared.counters;
         let threads = counters.nthreads.load(Relaxed);
         if threads >= counters.thread_limit.load(Relaxed) {
             return; // the common case in a flood: no counter of the workers read
         }
-        let busy = self.nreqs().saturating_sub(self.npending());
+        let busy = self.nreqs().saturating_sub(self.npending() + self.ring_in_flight());
         if threads < busy {
             if threads == 0 && busy >= RESERVE_FROM {
                 // A pool restarting on a backlog (max_parallel was 0).
