@@ -542,6 +542,8 @@ impl Request {
 pub(crate) struct Job {
     pub req: Arc<Request>,
     pub op: Op,
+    /// Only while statistics are collected.
+    pub timing: Option<Box<crate::stats::Timing>>,
 }
 
 /// An executed (or skipped) request waiting for `poll_cb`.  The job comes
