@@ -99,6 +99,7 @@ static MGVTBL req_vtbl;
 #include "requests.h"
 #include "arguments.h"
 #include "results.h"
+#include "stats.h"
 #include "polling.h"
 #include "buffers.h"
 #include "path_bodies.h"
@@ -116,6 +117,7 @@ BOOT:
   req_stash = gv_stashpvs ("IO::AIO::REQ", GV_ADD);
   grp_stash = gv_stashpvs ("IO::AIO::GRP", GV_ADD);
   aiors_register_constants (aTHX_ stash);
+  stats_boot ();
   pool_init (aTHX);
   pthread_atfork (NULL, NULL, atfork_child);
 }
@@ -463,6 +465,8 @@ INCLUDE: paths.xsh
 INCLUDE: files.xsh
 
 INCLUDE: helpers.xsh
+
+INCLUDE: stats.xsh
 
 void
 _on_next_submit (SV *cb)

@@ -115,14 +115,25 @@ poll_results (pTHX)
 
       if (ev.kind == AIORS_EVENT_FEED)
         feed_group (aTHX_ (aio_req *)ev.token);
-      else if (finish (aTHX_ (aio_req *)ev.token, &ev))
-        return 1;
+      else
+        {
+          AV *slow = slow_hook && !ev.cancelled ? slow_request_args (aTHX) : NULL;
+          int died = finish (aTHX_ (aio_req *)ev.token, &ev);
+
+          if (slow)
+            died = call_slow_hook (aTHX_ slow, died);
+          if (died)
+            return 1;
+        }
     }
 }
 
 static int
 poll_cb (pTHX)
 {
+  if (tick_hook)
+    stats_tick (aTHX);
+
   for (;;)
     {
       int res = poll_results (aTHX);
@@ -145,6 +156,7 @@ pool_init (pTHX)
   pool = aiors_pool_new (&err);
   if (!pool)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
+  stats_apply ();
 }
 
 /* Set in a forked child (pthread_atfork): the pool's threads do not exist

@@ -35,7 +35,9 @@ BEGIN {
                        accept4 tee splice pipe2 pipesize
                        fexecve mount umount memfd_create eventfd
                        timerfd_create timerfd_settime timerfd_gettime
-                       pidfd_open pidfd_send_signal pidfd_getfd);
+                       pidfd_open pidfd_send_signal pidfd_getfd
+
+                       stats stats_reset slow_request);
 
    # requests, but not exported by default
    push @AIO_REQ, qw(aio_busy);
@@ -272,6 +274,27 @@ sub aio_pathsync($;$) {
    }));
 
    $grp
+}
+
+# The engine's statistics (see STATISTICS in the POD), failures keyed by
+# errno name.
+sub stats() {
+   my $stats = _stats;
+
+   for my $op ($stats->{total}, values %{ $stats->{ops} }) {
+      my $by_number = $op->{errors};
+      $op->{errors} = { map +(_errname ($_) => $by_number->{$_}), keys %$by_number };
+   }
+
+   $stats
+}
+
+# ENOENT for 2: the first of the names of an errno, in sorted order (so
+# EAGAIN rather than EWOULDBLOCK); the number if it has none.
+sub _errname {
+   my ($errno) = @_;
+   local $! = $errno;
+   (sort grep $!{$_}, keys %!)[0] // $errno
 }
 
 # Results still outstanding at exit are delivered, as with IO::AIO.
