@@ -68,19 +68,21 @@ impl Timing {
 const BUCKETS: usize = 64;
 
 /// Durations in buckets of powers of two nanoseconds, with their exact
-/// count, sum and maximum: fixed size, and percentiles within a factor
-/// of two.
+/// count, sum, minimum and maximum: fixed size, and percentiles within a
+/// factor of two (exact for the smallest and the largest).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Histogram {
     pub count: u64,
     pub sum: Duration,
+    /// Zero while nothing was recorded.
+    pub min: Duration,
     pub max: Duration,
     buckets: [u64; BUCKETS],
 }
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { count: 0, sum: Duration::ZERO, max: Duration::ZERO, buckets: [0; BUCKETS] }
+        Histogram { count: 0, sum: Duration::ZERO, min: Duration::ZERO, max: Duration::ZERO, buckets: [0; BUCKETS] }
     }
 }
 
@@ -89,26 +91,33 @@ impl Histogram {
         let ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
         let bucket = ((u64::BITS - ns.leading_zeros()) as usize).min(BUCKETS - 1);
         self.buckets[bucket] += 1;
+        self.min = if self.count == 0 { duration } else { self.min.min(duration) };
         self.count += 1;
         self.sum = self.sum.saturating_add(duration);
         self.max = self.max.max(duration);
     }
 
     /// The duration that a fraction `p` (0 to 1) of those recorded do not
-    /// exceed: its bucket is exact, the place within the bucket assumes
-    /// an even spread, and the result never exceeds the maximum.
+    /// exceed: the smallest or largest if it is one of them; otherwise
+    /// its bucket is exact, and the place within the bucket (narrowed to
+    /// the minimum and maximum) assumes an even spread.
     pub fn percentile(&self, p: f64) -> Duration {
         if self.count == 0 {
             return Duration::ZERO;
         }
         let rank = ((p * self.count as f64).ceil() as u64).clamp(1, self.count);
+        if rank == 1 {
+            return self.min;
+        }
         let mut below = 0;
         for (bucket, &n) in self.buckets.iter().enumerate() {
             if below + n >= rank {
                 let (low, high) = bucket_bounds(bucket);
+                let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+                let (low, high) = (low.max(nanos(self.min)), high.min(nanos(self.max)));
                 let within = (rank - below) as f64 / n as f64;
                 let ns = low as f64 + (high - low) as f64 * within;
-                return Duration::from_nanos(ns as u64).min(self.max);
+                return Duration::from_nanos(ns as u64);
             }
             below += n;
         }
@@ -116,6 +125,9 @@ impl Histogram {
     }
 
     fn merge(&mut self, other: &Histogram) {
+        if other.count > 0 {
+            self.min = if self.count == 0 { other.min } else { self.min.min(other.min) };
+        }
         self.count += other.count;
         self.sum = self.sum.saturating_add(other.sum);
         self.max = self.max.max(other.max);
@@ -375,9 +387,14 @@ mod tests {
         for d in [us(3), us(5), Duration::ZERO, us(1000)] {
             h.record(d);
         }
-        assert_eq!((h.count, h.sum, h.max), (4, us(1008), us(1000)));
+        assert_eq!((h.count, h.sum, h.min, h.max), (4, us(1008), Duration::ZERO, us(1000)));
         assert_eq!(h.percentile(1.0), us(1000), "p100 is the maximum");
-        assert_eq!(h.percentile(0.0), Duration::ZERO, "p0 is the 0 ns bucket");
+        assert_eq!(h.percentile(0.0), Duration::ZERO, "p0 is the minimum");
+        let mut two = Histogram::default();
+        two.record(us(2900));
+        two.record(Duration::from_secs(1));
+        assert_eq!(two.percentile(0.5), us(2900), "the smallest of two is exact");
+        assert_eq!(two.percentile(0.99), Duration::from_secs(1), "so is the largest");
     }
 
     #[test]
@@ -393,6 +410,7 @@ mod tests {
         assert_eq!(h.buckets[11], 2);
         h.record(Duration::MAX);
         assert_eq!(h.buckets[BUCKETS - 1], 1, "the longest land in the last bucket");
+        assert_eq!((h.min, h.max), (Duration::from_nanos(1024), Duration::MAX));
         assert_eq!(h.sum, Duration::MAX, "the sum saturates");
     }
 

@@ -109,6 +109,8 @@ subtest "times are bounded by known sleeps; slow_request reports the slow ones" 
    cmp_ok $readdir->{exec}{max}, "<", $readdir->{queued}{max}, "and spent longer there than executing";
    cmp_ok $_->{p50}, "<=", $_->{max}, "p50 <= max" for $busy->{exec}, $readdir->{queued};
    cmp_ok $_->{p99}, "<=", $_->{max}, "p99 <= max" for $busy->{exec}, $readdir->{queued};
+   cmp_ok $_->{min}, "<=", $_->{p50}, "min <= p50" for $busy->{exec}, $readdir->{queued};
+   cmp_ok $busy->{exec}{min}, ">=", 0.1, "the shorter busy request ran for at least its sleep";
    cmp_ok $s->{elapsed}, ">=", 0.3, "elapsed";
 
    my @slow = grep $_->[0] eq "slow", @events;
@@ -153,7 +155,7 @@ subtest "stats_reset zeroes everything" => sub {
    my $s = stats;
    is_deeply $s->{total}, {
       submitted => 0, completed => 0, failed => 0, cancelled => 0, on_threads => 0, on_ring => 0, errors => {},
-      map +($_ => { count => 0, sum => 0, max => 0, p50 => 0, p90 => 0, p99 => 0 }), qw(queued exec)
+      map +($_ => { count => 0, sum => 0, min => 0, max => 0, p50 => 0, p90 => 0, p99 => 0 }), qw(queued exec)
    }, "all zero (a request submitted before the reset is not counted when it completes)";
    is_deeply $s->{ops}, {}, "no kinds";
    is $s->{threads_started}, 0, "engine counters count from the reset";

@@ -187,7 +187,7 @@ typedef struct aiors_stats aiors_stats;
 
 typedef struct {
   uint64_t count;
-  double sum, max, p50, p90, p99;  /* seconds */
+  double sum, min, max, p50, p90, p99;  /* seconds */
 } aiors_times;
 
 typedef struct {

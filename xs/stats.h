@@ -127,6 +127,7 @@ times_hv (pTHX_ const aiors_times *t)
 
   hv_stores (hv, "count", newSVuv (t->count));
   hv_stores (hv, "sum",   newSVnv (t->sum));
+  hv_stores (hv, "min",   newSVnv (t->min));
   hv_stores (hv, "max",   newSVnv (t->max));
   hv_stores (hv, "p50",   newSVnv (t->p50));
   hv_stores (hv, "p90",   newSVnv (t->p90));

@@ -17,6 +17,7 @@ pub type AiorsStats = Stats;
 pub struct AiorsTimes {
     pub count: u64,
     pub sum: f64,
+    pub min: f64,
     pub max: f64,
     pub p50: f64,
     pub p90: f64,
@@ -188,6 +189,7 @@ fn times(histogram: &Histogram) -> AiorsTimes {
     AiorsTimes {
         count: histogram.count,
         sum: secs(&histogram.sum),
+        min: secs(&histogram.min),
         max: secs(&histogram.max),
         p50: secs(&histogram.percentile(0.5)),
         p90: secs(&histogram.percentile(0.9)),
