@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pool;
 mod queue;
 pub mod request;
+pub mod stats;
 mod sys;
 mod uring;
 

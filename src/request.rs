@@ -288,7 +288,7 @@ pub enum Op {
     /// `target` is stored in the link verbatim.
     Symlink {
         target: CString,
-        link: At,
+        link: Box<At>,
     },
     Rename {
         from: At,
@@ -301,13 +301,13 @@ pub enum Op {
     /// A relative `path` is resolved against `base` (the canonical path of
     /// its working directory), or the process's cwd if `None`.
     Realpath {
-        path: At,
+        path: Box<At>,
         base: Option<CString>,
     },
     /// `aio_wd`: canonicalises the path like `Realpath`, then opens the
     /// directory (`O_PATH`).
     WdOpen {
-        path: At,
+        path: Box<At>,
         base: Option<CString>,
     },
     /// Closes a working directory's descriptor (if any) when its object dies.
@@ -542,6 +542,8 @@ impl Request {
 pub(crate) struct Job {
     pub req: Arc<Request>,
     pub op: Op,
+    /// Only while statistics are collected.
+    pub timing: Option<Box<crate::stats::Timing>>,
 }
 
 /// An executed (or skipped) request waiting for `poll_cb`.  The job comes
@@ -573,6 +575,9 @@ mod tests {
     fn queued_request_stays_small() {
         assert!(std::mem::size_of::<Request>() <= 56, "Request: {}", std::mem::size_of::<Request>());
         assert!(std::mem::size_of::<Job>() <= 56, "Job: {}", std::mem::size_of::<Job>());
+        // Rare operations box their larger parts: no variant may make
+        // every queued request pay for it.
+        assert!(std::mem::size_of::<Op>() <= 40, "Op: {}", std::mem::size_of::<Op>());
         // A waiting result: its job (see `Completion`) and its outcome.
         // rustc 1.65 and later keep `Err` in spare tag values of `Output`;
         // older ones (Debian 12's 1.63) add a word for it.

@@ -35,7 +35,9 @@ BEGIN {
                        accept4 tee splice pipe2 pipesize
                        fexecve mount umount memfd_create eventfd
                        timerfd_create timerfd_settime timerfd_gettime
-                       pidfd_open pidfd_send_signal pidfd_getfd);
+                       pidfd_open pidfd_send_signal pidfd_getfd
+
+                       stats stats_reset slow_request);
 
    # requests, but not exported by default
    push @AIO_REQ, qw(aio_busy);
@@ -272,6 +274,27 @@ sub aio_pathsync($;$) {
    }));
 
    $grp
+}
+
+# The engine's statistics (see STATISTICS in the POD), failures keyed by
+# errno name.
+sub stats() {
+   my $stats = _stats;
+
+   for my $op ($stats->{total}, values %{ $stats->{ops} }) {
+      my $by_number = $op->{errors};
+      $op->{errors} = { map +(_errname ($_) => $by_number->{$_}), keys %$by_number };
+   }
+
+   $stats
+}
+
+# ENOENT for 2: the first of the names of an errno, in sorted order (so
+# EAGAIN rather than EWOULDBLOCK); the number if it has none.
+sub _errname {
+   my ($errno) = @_;
+   local $! = $errno;
+   (sort grep $!{$_}, keys %!)[0] // $errno
 }
 
 # Results still outstanding at exit are delivered, as with IO::AIO.
@@ -1023,6 +1046,153 @@ the requests that worker threads are running (their callbacks are not
 called), drops the queued ones and starts afresh on the same descriptor.
 
 =back
+
+=head1 STATISTICS
+
+These functions, an addition of this module (exported on request only),
+show where requests spend their time: waiting in the queue for a thread,
+or executing (in the kernel, on the disk).  Collection is off until the
+program first calls C<IO::AIO::stats>, C<IO::AIO::stats_reset> or
+C<IO::AIO::slow_request>, or runs with C<IO_AIO_STATS=1> in its
+environment (read when the module loads; L<aio-stat> sets it).  While it
+is off, a request pays one well-predicted branch where it is submitted,
+one where it is executed and one where it is handed out.  While it is on, a
+request also costs a small allocation and up to three readings of the clock,
+and the thread that calls C<poll_cb> does all the counting: no lock, no
+atomic operation.
+
+=over 4
+
+=item $stats = IO::AIO::stats
+
+Returns a new hash reference, since collection began or was last reset:
+
+   {
+      engine   => "threads",   # as IO::AIO::engine
+      elapsed  => 12.5,        # seconds
+      nreqs    => 3, nready => 1, npending => 0, nthreads => 4,  # now
+      threads_started => 4, threads_exited => 0,
+      wakeups  => 310,         # sleeping threads woken for work
+      sleeps   => 320,         # times a thread went to sleep
+      watches  => 12,          # a sleeper kept watch for stalled threads
+      spins    => 4000,        # a thread looked for work before sleeping
+      given_back => 0,         # requests handed back by a thread that
+                               # met a slow one before them
+      ring_submitted => 0,     # requests handed to io_uring
+      total    => { ... },     # all requests
+      ops      => {            # each kind that had requests
+         stat => {
+            submitted  => 8,
+            completed  => 8,   # callback called (failed ones included)
+            failed     => 3,
+            errors     => { ENOENT => 3 },
+            cancelled  => 0,   # cancelled: callback not called
+            on_threads => 8,   # executed by the worker threads
+            on_ring    => 0,   # ... by io_uring
+            queued     => { count => 8, sum => 0.0021, min => 0.000012,
+                            max => 0.0009, p50 => 0.00021,
+                            p90 => 0.00071, p99 => 0.0009 },
+            exec       => { ... },
+         },
+         ...
+      },
+   }
+
+Kinds are named after their request without C<aio_>: C<stat> (also
+C<aio_lstat>), C<read>, C<write>, C<open>, C<readdir> (also
+C<aio_readdirx>), C<busy>, C<nop>, and so on; a request whose arguments
+could not be converted (a bad buffer, say) counts as C<fail>.  Groups and
+composite requests (C<aio_copy>, C<aio_load>, ...) are not counted
+themselves; the requests they are made of are.
+
+A request is counted when C<poll_cb> hands its result out, so for the
+requests submitted since collection began, C<submitted> equals
+C<completed> + C<cancelled> + those still outstanding.  Requests submitted
+before (or before C<stats_reset>) are not counted, and a forked child's
+engine starts from zero.
+
+C<queued> is the time from submission until a worker thread began to
+execute the request (0 for a request that io_uring takes as it is
+submitted); C<exec> the time from then until it was done (for io_uring,
+until its completion was picked up, which happens in C<poll_cb> and when
+requests are submitted).  The time a result then waits for C<poll_cb> is
+in neither (C<npending> shows how many wait).  Times are seconds.  Counts,
+sums, minima and maxima are exact; C<p50>, C<p90> and C<p99> (the
+durations that 50, 90 and 99% of the requests did not exceed) come from
+buckets of powers of two and are within a factor of two, exact where they
+fall on the minimum or the maximum.
+
+=item IO::AIO::stats_reset
+
+Zeroes the statistics (and turns collection on).
+
+=item IO::AIO::slow_request $seconds, sub { my ($op, $path_or_fd, $queued, $exec) = @_; ... }
+
+Calls the sub for every request that took longer than C<$seconds> from
+submission until done (C<$queued> + C<$exec>), right after the request's
+own callback, from C<poll_cb>; also turns collection on.  C<$op> is its
+kind, as in C<IO::AIO::stats>; C<$path_or_fd> the path it worked on (its
+first, as given, so relative to its working directory), else its
+descriptor number, else (C<aio_busy>, C<aio_nop>, C<aio_sync>, the memory
+requests) undef.  Cancelled requests are not reported.  If the sub dies,
+C<poll_cb> dies with its error, as for a callback.  C<slow_request undef>
+removes it.
+
+=back
+
+=head2 Diagnosing a stall
+
+A request that is slow to complete may have waited for a thread, or have
+run slowly.  Here one thread (C<max_parallel 1>) is held by a request
+that takes a second, and a C<stat> that the disk would answer in
+microseconds waits behind it:
+
+   use IO::AIO qw(:DEFAULT stats slow_request);
+
+   IO::AIO::max_parallel 1;
+
+   slow_request 0.1, sub {
+      my ($op, $path_or_fd, $queued, $exec) = @_;
+      printf STDERR "slow %s %s: %.3fs queued, %.3fs executing\n",
+                    $op, $path_or_fd // "-", $queued, $exec;
+   };
+
+   IO::AIO::aio_busy 1;                    # holds the only thread
+   aio_stat "/etc/hostname", sub { };      # waits behind it
+   IO::AIO::flush;
+
+   my $stat = stats->{ops}{stat};
+   printf "stat: %.3fs queued, %.6fs executing\n",
+          $stat->{queued}{max}, $stat->{exec}{max};
+
+prints
+
+   slow busy -: 0.000s queued, 1.000s executing
+   slow stat /etc/hostname: 1.000s queued, 0.000s executing
+   stat: 1.000s queued, 0.000009s executing
+
+The C<stat> took a second, all of it in the queue: the cure is more
+threads (C<max_parallel>), or a lower priority (C<aioreq_pri>) for the
+slow kind of request, not a faster disk.  A request that io_uring takes
+as it is submitted does not wait for a thread at all (with
+C<IO_AIO_ENGINE=uring>, a C<stat> submitted while no request is queued).
+
+=head2 aio-stat
+
+   aio-stat [--interval N] [--json] [--output FILE] program.pl [args]
+
+runs a program unchanged with collection on and prints its statistics on
+standard error when it ends, and every N seconds with C<--interval>, as a
+table (or, with C<--json>, as lines of JSON for plots):
+
+   aio-stat: 1.00s, engine threads, 1 threads (1 started, 0 exited), 0 outstanding, 0 results waiting
+   op               requests      done  failed  cancel    ring  queued p50      p99      max  exec p50      p99      max  exec sum
+   busy                    1         1       0       0       0       195us    195us    195us     1.00s    1.00s    1.00s     1.00s
+   stat                    1         1       0       0       0       1.00s    1.00s    1.00s    9.38us   9.38us   9.38us    9.38us
+   total                   2         2       0       0       0       195us    1.00s    1.00s    9.38us    1.00s    1.00s     1.00s
+   engine: 0 wake-ups, 0 sleeps, 0 watches, 1 spins, 1 given back, 0 to the ring
+
+See L<aio-stat> and L<IO::AIO::StatReport>.
 
 =head1 EVENT LOOP INTEGRATION
 
@@ -1978,11 +2148,15 @@ the limit as before.
 =item * C<IO::AIO::max_poll_time> takes any positive number of seconds; the
 original rounds values below about a millisecond down to 0 (no limit).
 
+=item * C<IO::AIO::stats>, C<IO::AIO::stats_reset> and C<IO::AIO::slow_request>
+(exported on request only) and the B<aio-stat> command are additions (see
+L</STATISTICS>).
+
 =back
 
 =head1 SEE ALSO
 
-L<AnyEvent::AIO>, L<Coro::AIO>, the original L<IO::AIO>.
+L<AnyEvent::AIO>, L<Coro::AIO>, the original L<IO::AIO>, L<aio-stat>.
 
 =head1 AUTHOR
 

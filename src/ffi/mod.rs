@@ -40,10 +40,12 @@ use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Sl
 
 mod files;
 mod paths;
+mod stats;
 mod submit;
 
 pub use files::*;
 pub use paths::*;
+pub use stats::*;
 pub use submit::*;
 
 /// `xs/aiors.h` states the same constants (checked by `build.rs`).

@@ -127,7 +127,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
             let to = to?;
             match which {
                 AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
-                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
+                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: Box::new(to) }),
                 AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
                 _ => Err(Errno(libc::EINVAL)),
             }
@@ -165,8 +165,8 @@ pub unsafe extern "C" fn aiors_submit_resolve(
         // SAFETY: the caller guarantees `path_len` bytes at `path`.
         unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
             AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
-            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path, base: base? }),
-            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path, base: base? }),
+            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path: Box::new(path), base: base? }),
+            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path: Box::new(path), base: base? }),
             _ => Err(Errno(libc::EINVAL)),
         })
     };

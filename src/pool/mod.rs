@@ -41,6 +41,7 @@ use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
 use crate::request::{Completion, Errno, Job, Op, OpKind, Outcome, Output, Request, Token};
+use crate::stats::Collector;
 use crate::sys;
 use crate::uring::Ring;
 
@@ -131,7 +132,7 @@ pub struct Pool {
     batch: VecDeque<Completion>,
     agenda: Vec<Step>,
     /// The result of the last `Done` event, for the payload accessors.
-    current: Option<Completion>,
+    pub(crate) current: Option<Completion>,
     /// Requests submitted and not yet handed out as done; changes only on
     /// the polling thread, so it stays in this thread's cache.
     nreqs: Cell<usize>,
@@ -155,6 +156,7 @@ pub struct Pool {
     /// `Counters::pushed` when the round began: those results are handed
     /// out whatever `ROUND_LIMIT` says.
     round_waiting: usize,
+    pub(crate) stats: Collector,
 }
 
 impl Pool {
@@ -216,6 +218,7 @@ impl Pool {
             budget_used: 0,
             budget_start: Instant::now(),
             round_waiting: 0,
+            stats: Collector::default(),
         })
     }
 

@@ -87,6 +87,9 @@ impl Pool {
                 continue;
             }
             self.budget_used += 1;
+            if completion.job.timing.is_some() {
+                self.stats.handed_out(&completion, req.is_cancelled());
+            }
             self.current = Some(completion);
             return Ok(self.finish(req));
         }
@@ -192,13 +195,18 @@ impl Pool {
     pub(super) fn reap_ring(&self) -> usize {
         let mut ring = self.ring.borrow_mut();
         let reaped = match ring.as_mut() {
-            Some(ring) if ring.in_flight() > 0 => ring.reap(|job, outcome| match outcome {
+            Some(ring) if ring.in_flight() > 0 => ring.reap(|mut job, outcome| match outcome {
                 // Where the thread path would block or retry, it runs the
                 // request.
                 Err(Errno(libc::EAGAIN | libc::EINTR)) => {
                     self.enqueue(job);
                 }
-                outcome => self.shared.push_result(Completion { job, outcome }),
+                outcome => {
+                    if let Some(timing) = job.timing.as_mut() {
+                        timing.reaped();
+                    }
+                    self.shared.push_result(Completion { job, outcome })
+                }
             }),
             _ => 0,
         };

@@ -11,7 +11,8 @@ impl Pool {
             return false;
         }
         self.count_new_request();
-        let job = Job { req: Arc::clone(req), op };
+        let timing = if self.stats.on() { Some(self.stats.submitted(op.kind())) } else { None };
+        let job = Job { req: Arc::clone(req), op, timing };
         if self.ring_takes(&job.op) {
             if let Some(ring) = self.ring.borrow_mut().as_mut() {
                 ring.submit(job);
@@ -109,8 +110,10 @@ impl Pool {
             return false;
         }
         self.count_new_request();
-        self.shared
-            .push_result(Completion { job: Job { req: Arc::clone(grp), op: Op::Nop }, outcome: Ok(Output::Int(0)) });
+        self.shared.push_result(Completion {
+            job: Job { req: Arc::clone(grp), op: Op::Nop, timing: None },
+            outcome: Ok(Output::Int(0)),
+        });
         true
     }
 

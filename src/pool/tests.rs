@@ -183,7 +183,10 @@ fn quick_result_wait_backs_off_after_misses() {
         }
     }
     assert_eq!(pool.quick_misses.get(), QUICK_MISSES_MAX);
-    let done = Completion { job: Job { req: Request::new(Pri::default()), op: Op::Nop }, outcome: Ok(Output::Int(0)) };
+    let done = Completion {
+        job: Job { req: Request::new(Pri::default()), op: Op::Nop, timing: None },
+        outcome: Ok(Output::Int(0)),
+    };
     pool.shared.push_result(done);
     pool.await_quick_result();
     assert_eq!((pool.quick_misses.get(), pool.quick_skips.get()), (0, 0), "a result resets the back-off");

@@ -137,9 +137,10 @@ impl Shared {
             Err(Errno(libc::ECANCELED))
         } else {
             let ctx = ops::Context { req: &job.req, dead_fd: self.dead_fd };
-            // A panic in an operation fails that request, not the process.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(&mut job.op, &ctx)))
-                .unwrap_or(Err(Errno(libc::EIO)))
+            match job.timing.as_mut() {
+                None => execute(&mut job.op, &ctx),
+                Some(timing) => timing.time(|| execute(&mut job.op, &ctx)),
+            }
         };
         self.push_result(Completion { job, outcome });
     }
@@ -262,6 +263,12 @@ impl Shared {
         self.spinning.store(false, Relaxed);
         0
     }
+}
+
+/// Executes `op`; a panic in an operation fails that request, not the
+/// process.
+fn execute(op: &mut Op, ctx: &ops::Context) -> Outcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(op, ctx))).unwrap_or(Err(Errno(libc::EIO)))
 }
 
 /// Takes up to `share` requests, but never one behind another unless both
