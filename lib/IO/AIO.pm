@@ -2133,17 +2133,26 @@ C<$maxreq> is ignored, as there are no C<stat> requests to bound.
 C<$data>; the original attaches a buffer of its own that, like a mapped
 scalar, may only be modified in place.
 
-=item * C<aio_load> and C<aio_copy> find the size (and for C<aio_copy> the
-times, mode and owner) of the source with C<aio_stat>; the original calls
-C<stat> in the main thread, where it can block on a slow filesystem.
+=item * C<aio_copy> finds the size, times, mode and owner of the source
+with C<aio_stat>; the original calls C<stat> in the main thread, where it
+can block on a slow filesystem.  (C<aio_load> sizes the open file with
+C<-s>, as the original does: one round trip through the pool less per
+file.)
 
 =item * In void context C<aio_scandir> submits only the scan, without the
 group that nobody could reach, so C<IO::AIO::nreqs> counts one request
 for it instead of several.
 
-=item * The default limit on worker threads is 4 (the original's is 8): on
-small machines fewer threads measured faster, and C<min_parallel> raises
-the limit as before.
+=item * Without C<max_poll_reqs> and C<max_poll_time>, a C<poll_cb> call
+hands out every result that waited when it began, and results that
+arrive meanwhile only for about a millisecond; then it returns -1 (as
+when a budget is used up) with the descriptor still readable, so an event
+loop's timers keep running during a long stream of results.  The original
+goes on as long as results keep coming.
+
+=item * Reads that go to the io_uring engine (see L</Engines: threads and
+io_uring>) are not bounded by C<max_parallel>, which limits worker
+threads; with C<max_parallel 0> every request is held back, as before.
 
 =item * C<IO::AIO::max_poll_time> takes any positive number of seconds; the
 original rounds values below about a millisecond down to 0 (no limit).
