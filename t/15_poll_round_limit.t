@@ -4,9 +4,9 @@
 # poll_cb call stops taking results that arrive during it after about a
 # millisecond (leaving the descriptor readable for the rest), so neither a
 # poll_cb call nor a gap between timer ticks may last long (the engine
-# before this bound ran single poll_cb calls of 100-190 ms here).  The
-# bounds are generous for a loaded machine: a few milliseconds of
-# scheduling noise, not the length of the stream.
+# before this bound ran single poll_cb calls of 100-350 ms here).  The
+# bounds are generous for a loaded machine (a 1 ms round preempted for a
+# few time slices), not the length of the stream.
 use strict;
 use warnings;
 use FindBin;
@@ -54,9 +54,9 @@ sub stream_with_timer {
    @gaps  = sort { $a <=> $b } @gaps;
    my $longest = $calls[-1] // 0;
    my $gap95   = $gaps[int (0.95 * $#gaps)] // 0;
-   cmp_ok $longest, "<", 0.030, sprintf "%s: the longest poll_cb call took %.1f ms (%d calls)",
+   cmp_ok $longest, "<", 0.050, sprintf "%s: the longest poll_cb call took %.1f ms (%d calls)",
       $name, 1e3 * $longest, scalar @calls;
-   cmp_ok $gap95, "<", 0.020, sprintf "%s: 95%% of the timer's gaps are under %.1f ms (%d ticks, longest %.1f ms)",
+   cmp_ok $gap95, "<", 0.030, sprintf "%s: 95%% of the timer's gaps are under %.1f ms (%d ticks, longest %.1f ms)",
       $name, 1e3 * $gap95, scalar @gaps, 1e3 * ($gaps[-1] // 0);
    cmp_ok scalar @gaps, ">=", 3, "$name: the timer ticked during the stream";
 }

@@ -227,7 +227,9 @@ fn a_request_that_turns_out_slow_gives_its_batch_back() {
     sys::write_all(write_end, b"y").unwrap();
     assert_eq!(drain(&mut pool, &names).len(), 6);
     let after = pool.engine_counters();
-    assert_eq!(after.given_back - before.given_back, 5, "the five nops went back to the queue");
+    // (A slow machine, or a sanitizer, may make a nop slow too: more may
+    // go back later, never fewer.)
+    assert!(after.given_back - before.given_back >= 5, "the five nops went back to the queue");
     assert_ne!(pool.shared.slow_kinds.load(Relaxed) & (1 << OpKind::Read as u32), 0, "reads are now taken singly");
     sys::close(read_end);
     sys::close(write_end);
