@@ -10,14 +10,16 @@ use std::path::Path;
 
 fn main() {
     let header = "xs/aiors.h";
-    println!("cargo::rerun-if-changed={header}");
+    // the one-colon form: cargo before 1.77 does not know `cargo::`
+    println!("cargo:rerun-if-changed={header}");
     let text = fs::read_to_string(header).expect("xs/aiors.h is readable");
 
     let mut checks = String::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
-        let (Some("#define"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) else {
-            continue;
+        let (name, value) = match (words.next(), words.next(), words.next()) {
+            (Some("#define"), Some(name), Some(value)) => (name, value),
+            _ => continue,
         };
         if name.starts_with("AIORS_") && value.parse::<i64>().is_ok() {
             writeln!(

@@ -135,6 +135,10 @@ sub discover_scenarios {
         my $name = basename($file, '.pl');
         my ($lines, $err) = run_child([$opt{perl}, $file, '--info']);
         die "$name --info failed: $err\n" if $err;
+        if (my ($skip) = map { /^SKIP\s+(.*)/ ? $1 : () } @$lines) {
+            print STDERR "skipping $name: $skip\n";
+            next;
+        }
         my @variants = map { /^VARIANT\s+(\S+)/ ? $1 : () } @$lines;
         my ($floor) = map { /^FLOOR\s+(\S+)/ ? $1 : () } @$lines;
         @variants = ('default') unless @variants;

@@ -2,6 +2,10 @@
 //! threads, results wait in a priority queue until the caller polls them.
 //! Nothing here knows about Perl; `ffi` is the C ABI the XS glue uses.
 
+// Crate attributes rather than a [lints] table: cargo before 1.74 ignores that table.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod engine;
 pub mod ffi;
 pub mod group;
@@ -10,6 +14,7 @@ pub mod ops;
 pub mod pool;
 mod queue;
 pub mod request;
+pub mod stats;
 mod sys;
 mod uring;
 

@@ -1,7 +1,7 @@
 //! The descriptor that event loops watch: readable exactly while results
 //! wait for `poll_cb`.  An eventfd, or a pipe where eventfd is unavailable.
 
-use std::os::fd::RawFd;
+use std::os::unix::io::RawFd;
 
 use crate::request::Errno;
 use crate::sys;
@@ -49,6 +49,11 @@ impl Notifier {
 
     pub fn fd(&self) -> RawFd {
         self.read_fd
+    }
+
+    /// Whether this is an eventfd (which an io_uring can signal).
+    pub fn is_eventfd(&self) -> bool {
+        self.read_fd == self.write_fd
     }
 
     /// Every descriptor of the notifier (one for an eventfd, two for a pipe).

@@ -34,6 +34,23 @@ impl<T> PriQueue<T> {
         item
     }
 
+    /// Removes the item `pop` would, if `wanted` accepts it.
+    pub fn pop_if(&mut self, wanted: impl FnOnce(&T) -> bool) -> Option<T> {
+        let level = self.levels.iter_mut().find(|level| !level.is_empty())?;
+        if !wanted(level.front()?) {
+            return None;
+        }
+        self.len -= 1;
+        level.pop_front()
+    }
+
+    /// Puts `item` back at the head of its priority's FIFO (a worker
+    /// returning requests it took but will not run soon).
+    pub fn push_front(&mut self, pri: Pri, item: T) {
+        self.levels[pri.rank()].push_front(item);
+        self.len += 1;
+    }
+
     /// Makes room for `additional` more items of priority `pri`.
     pub fn reserve(&mut self, pri: Pri, additional: usize) {
         self.levels[pri.rank()].reserve(additional);

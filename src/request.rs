@@ -7,7 +7,7 @@
 
 use std::ffi::CString;
 use std::mem::MaybeUninit;
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::unix::io::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -32,7 +32,7 @@ pub struct UserArea([AtomicUsize; USER_WORDS]);
 
 impl UserArea {
     pub fn as_ptr(&self) -> *mut usize {
-        self.0.as_ptr().cast_mut().cast()
+        self.0.as_ptr() as *mut usize
     }
 
     /// One word, for callers in Rust (the tests name requests this way).
@@ -288,7 +288,7 @@ pub enum Op {
     /// `target` is stored in the link verbatim.
     Symlink {
         target: CString,
-        link: At,
+        link: Box<At>,
     },
     Rename {
         from: At,
@@ -301,13 +301,13 @@ pub enum Op {
     /// A relative `path` is resolved against `base` (the canonical path of
     /// its working directory), or the process's cwd if `None`.
     Realpath {
-        path: At,
+        path: Box<At>,
         base: Option<CString>,
     },
     /// `aio_wd`: canonicalises the path like `Realpath`, then opens the
     /// directory (`O_PATH`).
     WdOpen {
-        path: At,
+        path: Box<At>,
         base: Option<CString>,
     },
     /// Closes a working directory's descriptor (if any) when its object dies.
@@ -316,9 +316,103 @@ pub enum Op {
     },
 }
 
+/// What kind of operation a request runs, without its arguments: for
+/// per-kind bookkeeping (which kinds ran slowly of late, statistics).
+macro_rules! op_kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum OpKind {
+            $($kind,)*
+        }
+
+        impl OpKind {
+            pub const ALL: &'static [OpKind] = &[$(OpKind::$kind,)*];
+
+            /// The kind's name, as in the request's function (`aio_<name>`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(OpKind::$kind => $name,)*
+                }
+            }
+        }
+
+        impl Op {
+            pub fn kind(&self) -> OpKind {
+                match self {
+                    $(Op::$kind { .. } => OpKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+// The pool keeps a bit per kind in a u64.
+const _: () = assert!(OpKind::ALL.len() <= 64);
+
+op_kinds! {
+    Nop => "nop",
+    Fail => "fail",
+    Busy => "busy",
+    Sync => "sync",
+    Open => "open",
+    Close => "close",
+    Seek => "seek",
+    Read => "read",
+    Write => "write",
+    Stat => "stat",
+    Unlink => "unlink",
+    Mkdir => "mkdir",
+    Rmdir => "rmdir",
+    Readdir => "readdir",
+    Scandir => "scandir",
+    Sendfile => "sendfile",
+    Readahead => "readahead",
+    Fallocate => "fallocate",
+    Fiemap => "fiemap",
+    Fcntl => "fcntl",
+    Ioctl => "ioctl",
+    Fsync => "fsync",
+    Fdatasync => "fdatasync",
+    Syncfs => "syncfs",
+    SyncFileRange => "sync_file_range",
+    Slurp => "slurp",
+    Msync => "msync",
+    Mtouch => "mtouch",
+    Mlock => "mlock",
+    Mlockall => "mlockall",
+    Statvfs => "statvfs",
+    Utime => "utime",
+    Chown => "chown",
+    Chmod => "chmod",
+    Truncate => "truncate",
+    Mknod => "mknod",
+    Link => "link",
+    Symlink => "symlink",
+    Rename => "rename",
+    Readlink => "readlink",
+    Realpath => "realpath",
+    WdOpen => "wd_open",
+    WdClose => "wd_close",
+}
+
 impl Op {
+    /// Whether the op is known to take long (a sleep, a flush to the
+    /// disk): a worker never holds other requests back behind one.
+    pub(crate) fn runs_long(&self) -> bool {
+        matches!(
+            self,
+            Op::Busy { .. }
+                | Op::Sync
+                | Op::Syncfs { .. }
+                | Op::Fsync { .. }
+                | Op::Fdatasync { .. }
+                | Op::SyncFileRange { .. }
+                | Op::Msync { .. }
+        )
+    }
+
     pub fn stat(target: Target, follow: bool) -> Op {
-        Op::Stat { target, follow, buf: Some(Box::new_uninit()) }
+        Op::Stat { target, follow, buf: Some(Box::new(MaybeUninit::uninit())) }
     }
 }
 
@@ -399,7 +493,10 @@ impl Request {
 
     /// A group to submit with `Pool::submit_group`.
     pub fn new_group(pri: Pri) -> Arc<Request> {
-        Request::with_links(pri, OnceBox::with_value(Box::new(Mutex::new(Links::for_group()))))
+        let links = OnceBox::new();
+        // a fresh OnceBox is empty, so this set succeeds
+        let _ = links.set(Box::new(Mutex::new(Links::for_group())));
+        Request::with_links(pri, links)
     }
 
     fn with_links(pri: Pri, links: OnceBox<Mutex<Links>>) -> Arc<Request> {
@@ -445,6 +542,8 @@ impl Request {
 pub(crate) struct Job {
     pub req: Arc<Request>,
     pub op: Op,
+    /// Only while statistics are collected.
+    pub timing: Option<Box<crate::stats::Timing>>,
 }
 
 /// An executed (or skipped) request waiting for `poll_cb`.  The job comes
@@ -476,7 +575,19 @@ mod tests {
     fn queued_request_stays_small() {
         assert!(std::mem::size_of::<Request>() <= 56, "Request: {}", std::mem::size_of::<Request>());
         assert!(std::mem::size_of::<Job>() <= 56, "Job: {}", std::mem::size_of::<Job>());
+        // Rare operations box their larger parts: no variant may make
+        // every queued request pay for it.
+        assert!(std::mem::size_of::<Op>() <= 40, "Op: {}", std::mem::size_of::<Op>());
         // A waiting result: its job (see `Completion`) and its outcome.
-        assert!(std::mem::size_of::<Completion>() <= 88, "Completion: {}", std::mem::size_of::<Completion>());
+        // rustc 1.65 and later keep `Err` in spare tag values of `Output`;
+        // older ones (Debian 12's 1.63) add a word for it.
+        let err_word = std::mem::size_of::<Outcome>() - std::mem::size_of::<Output>();
+        assert!(std::mem::size_of::<Output>() <= 32, "Output: {}", std::mem::size_of::<Output>());
+        assert!(err_word <= 8, "Outcome: {}", std::mem::size_of::<Outcome>());
+        assert!(
+            std::mem::size_of::<Completion>() <= 88 + err_word,
+            "Completion: {}",
+            std::mem::size_of::<Completion>()
+        );
     }
 }

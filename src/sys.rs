@@ -3,7 +3,7 @@
 
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
-use std::os::fd::RawFd;
+use std::os::unix::io::RawFd;
 
 use crate::request::{Errno, ForeignBuf};
 
@@ -160,10 +160,10 @@ pub fn poll_one(pollfd: &mut libc::pollfd, timeout_ms: i32) -> i32 {
 }
 
 /// Takes ownership of a descriptor a syscall just returned.
-pub fn own_fd(fd: RawFd) -> std::os::fd::OwnedFd {
-    use std::os::fd::FromRawFd;
+pub fn own_fd(fd: RawFd) -> std::os::unix::io::OwnedFd {
+    use std::os::unix::io::FromRawFd;
     // SAFETY: `fd` was just opened by us and is owned by nobody else.
-    unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }
+    unsafe { std::os::unix::io::OwnedFd::from_raw_fd(fd) }
 }
 
 // ---- descriptor, sync and memory requests (ops/files.rs) ----
@@ -307,11 +307,11 @@ pub fn touch_pages(mem: &ForeignBuf, page: usize, modify: bool, stop: impl Fn() 
 /// Whether the kernel knows MADV_POPULATE_READ (Linux 5.14), probed once
 /// on a page of our own stack.
 fn populate_supported() -> bool {
-    use std::sync::OnceLock;
-    static SUPPORTED: OnceLock<bool> = OnceLock::new();
-    *SUPPORTED.get_or_init(|| {
+    // racing first callers may both probe; they get the same answer
+    static SUPPORTED: once_cell::race::OnceBool = once_cell::race::OnceBool::new();
+    SUPPORTED.get_or_init(|| {
         let probe = [0u8; 1];
-        let mut mem = ForeignBuf { ptr: probe.as_ptr().cast_mut(), len: 1 };
+        let mut mem = ForeignBuf { ptr: probe.as_ptr() as *mut u8, len: 1 };
         let mask = page_size() - 1;
         mem.ptr = (mem.ptr as usize & !mask) as *mut u8;
         mem.len = page_size();
@@ -375,7 +375,7 @@ pub fn now_secs() -> i64 {
 
 /// Opens `path` without reading or writing it (`O_PATH`), e.g. to ask
 /// about its file system.
-pub fn open_path_at(dir: RawFd, path: &CStr, extra_flags: i32) -> Result<std::os::fd::OwnedFd, Errno> {
+pub fn open_path_at(dir: RawFd, path: &CStr, extra_flags: i32) -> Result<std::os::unix::io::OwnedFd, Errno> {
     open_at(dir, path, libc::O_PATH | extra_flags, 0).map(own_fd)
 }
 
@@ -384,7 +384,24 @@ pub fn fstatvfs(fd: RawFd) -> Result<Box<libc::statvfs>, Errno> {
     // SAFETY: `st` has room for a `struct statvfs`.
     retry(|| unsafe { libc::fstatvfs(fd, st.as_mut_ptr()) }.into())?;
     // SAFETY: fstatvfs succeeded, so it filled in the whole struct.
-    Ok(unsafe { st.assume_init() })
+    Ok(unsafe { box_assume_init(st) })
+}
+
+/// `Box::<MaybeUninit<T>>::assume_init`, which needs Rust 1.82.
+///
+/// # Safety
+/// `b` must hold an initialized `T`.
+pub unsafe fn box_assume_init<T>(b: Box<MaybeUninit<T>>) -> Box<T> {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller
+    // vouches for the contents.
+    unsafe { Box::from_raw(Box::into_raw(b).cast()) }
+}
+
+/// `Box::write` (Rust 1.82): fills the box, reusing its allocation.
+pub fn box_write<T>(mut b: Box<MaybeUninit<T>>, value: T) -> Box<T> {
+    b.write(value);
+    // SAFETY: written just above.
+    unsafe { box_assume_init(b) }
 }
 
 /// utimensat(2) (`path` given) or futimens(2); `None` means "now".

@@ -19,7 +19,7 @@ $seed = (time ^ $$) % 1000000 if $seed eq "clock";
 
 -f $fuzz or plan skip_all => "xt/fuzz.pl not found";
 
-diag "fuzzing for $seconds s with seed $seed";
+note "fuzzing for $seconds s with seed $seed";
 
 my @inc = map "-I$_", grep !ref, @INC;
 my $out = `$^X @inc $fuzz --seed $seed --time $seconds --timeout 20 2>&1`;
@@ -27,7 +27,7 @@ my $status = $?;
 
 my ($summary) = $out =~ /^(fuzz: .*)$/m;
 ok defined $summary, "the fuzzer ran to its summary" or diag $out;
-diag $summary if defined $summary;
+note $summary if defined $summary;
 
 my ($batches, $failures) = ($summary // "") =~ /(\d+) batches, \d+ calls, (\d+) failures/;
 cmp_ok $batches // 0, ">", 0, "some batches ran";

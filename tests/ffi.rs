@@ -2,7 +2,11 @@
 //! in their user area (here: a number naming them), submit, poll events,
 //! read results, free handles.
 
-use std::ffi::c_int;
+// the same lints as src/lib.rs (a crate of its own)
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+use std::os::raw::c_int;
 use std::ptr;
 
 use aiors::ffi::*;
@@ -206,6 +210,91 @@ fn a_panic_while_handing_out_results_is_reported_not_taken_for_no_result() {
         assert_eq!(aiors_take_panic(message.as_mut_ptr(), message.len()), 0, "taken");
         assert_eq!(drain(pool, |_, _| {}).len(), 1, "then the result comes");
         aiors_req_free(req);
+        aiors_pool_free(pool);
+    }
+}
+
+/// The statistics as the glue reads them: a snapshot record by record,
+/// and the times of each done request.
+#[test]
+fn statistics_through_the_abi() {
+    let pool = new_pool();
+    let missing = b"/nonexistent-aiors-stats";
+    // SAFETY: a live pool.
+    assert!(unsafe { aiors_stats_new(pool) }.is_null(), "off until enabled");
+    // SAFETY: a live pool.
+    unsafe { aiors_stats_enable(pool) };
+    let handles = [1, 2].map(|name| named(name, false));
+    // SAFETY: live pool and handles, valid byte ranges.
+    unsafe {
+        assert_eq!(aiors_submit_nop(pool, handles[0]), 1);
+        assert_eq!(
+            aiors_submit_stat(pool, handles[1], libc::AT_FDCWD, missing.as_ptr().cast(), missing.len(), -1, 1),
+            1
+        );
+    }
+    let mut times = Vec::new();
+    drain(pool, |name, _| {
+        let mut done = AiorsDoneTimes {
+            op: ptr::null(),
+            op_len: 0,
+            queued: -1.0,
+            executing: -1.0,
+            path: ptr::null(),
+            path_len: 0,
+            fd: 0,
+        };
+        // SAFETY: a live pool; the strings are valid until the next poll.
+        unsafe {
+            assert_eq!(aiors_result_times(pool, &mut done), 1);
+            let op = std::slice::from_raw_parts(done.op.cast::<u8>(), done.op_len);
+            let path =
+                (!done.path.is_null()).then(|| std::slice::from_raw_parts(done.path.cast::<u8>(), done.path_len));
+            times.push((
+                name,
+                op.to_vec(),
+                path.map(<[u8]>::to_vec),
+                done.fd,
+                done.queued >= 0.0 && done.executing >= 0.0,
+            ));
+        }
+    });
+    times.sort();
+    assert_eq!(times, [(1, b"nop".to_vec(), None, -1, true), (2, b"stat".to_vec(), Some(missing.to_vec()), -1, true)]);
+    // SAFETY: a live pool, then a live snapshot with writable records.
+    unsafe {
+        let stats = aiors_stats_new(pool);
+        assert!(!stats.is_null());
+        let mut kinds = Vec::new();
+        let mut index = 0;
+        let mut op = std::mem::zeroed::<AiorsOpStats>();
+        while aiors_stats_op(stats, index, &mut op) == 1 {
+            let name = std::slice::from_raw_parts(op.name.cast::<u8>(), op.name_len).to_vec();
+            if op.submitted > 0 {
+                kinds.push((index, name, op.submitted, op.completed, op.failed, op.executing.count));
+            }
+            index += 1;
+        }
+        assert_eq!(index, aiors::request::OpKind::ALL.len() + 1, "the total, then every kind");
+        let stat_index = kinds.iter().find(|k| k.1 == b"stat").unwrap().0;
+        assert_eq!(kinds[0], (0, Vec::new(), 2, 2, 1, 2), "the total comes first");
+        assert_eq!(kinds.len(), 3);
+        let (mut errno, mut count) = (0, 0);
+        assert_eq!(aiors_stats_error(stats, stat_index, 0, &mut errno, &mut count), 1);
+        assert_eq!((errno, count), (libc::ENOENT, 1));
+        assert_eq!(aiors_stats_error(stats, stat_index, 1, &mut errno, &mut count), 0);
+        let mut engine = std::mem::zeroed::<AiorsEngineStats>();
+        aiors_stats_engine(stats, &mut engine);
+        assert!(engine.elapsed > 0.0);
+        aiors_stats_free(stats);
+        aiors_stats_reset(pool);
+        let stats = aiors_stats_new(pool);
+        assert_eq!(aiors_stats_op(stats, 0, &mut op), 1);
+        assert_eq!(op.submitted, 0, "reset");
+        aiors_stats_free(stats);
+        for req in handles {
+            aiors_req_free(req);
+        }
         aiors_pool_free(pool);
     }
 }

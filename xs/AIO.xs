@@ -100,6 +100,7 @@ static MGVTBL req_vtbl;
 #include "requests.h"
 #include "arguments.h"
 #include "results.h"
+#include "stats.h"
 #include "polling.h"
 #include "buffers.h"
 #include "path_bodies.h"
@@ -117,6 +118,7 @@ BOOT:
   req_stash = gv_stashpvs ("IO::AIO::REQ", GV_ADD);
   grp_stash = gv_stashpvs ("IO::AIO::GRP", GV_ADD);
   aiors_register_constants (aTHX_ stash);
+  stats_boot ();
   pool_init (aTHX);
   pthread_atfork (NULL, NULL, atfork_child);
 }
@@ -471,6 +473,8 @@ INCLUDE: paths.xsh
 INCLUDE: files.xsh
 
 INCLUDE: helpers.xsh
+
+INCLUDE: stats.xsh
 
 # for tests: the engine panics while handing out the next result
 void

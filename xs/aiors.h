@@ -204,4 +204,50 @@ const struct statvfs *aiors_result_statvfs (aiors_pool *pool);
 /* readlink/realpath result, or an aio_wd's canonical path (then take its fd with aiors_result_take_fd) */
 const char *aiors_result_bytes (aiors_pool *pool, size_t *len);
 
+/* ---- statistics: IO::AIO::stats, stats_reset, slow_request (src/ffi/stats.rs) ----
+ * Collection is off until aiors_stats_enable or aiors_stats_reset.  A
+ * snapshot (aiors_stats_new, NULL while off) is the caller's until
+ * aiors_stats_free; names point to static memory. */
+
+typedef struct aiors_stats aiors_stats;
+
+typedef struct {
+  uint64_t count;
+  double sum, min, max, p50, p90, p99;  /* seconds */
+} aiors_times;
+
+typedef struct {
+  const char *name;     /* the kind (aio_<name>), not NUL-terminated; empty for the total */
+  size_t name_len;
+  uint64_t submitted, completed, failed, cancelled;  /* completed: callback called, failed included */
+  uint64_t on_threads, on_ring;
+  aiors_times queued, executing;
+} aiors_op_stats;
+
+typedef struct {
+  double elapsed;       /* seconds since collection began or was reset */
+  uint64_t threads_started, threads_exited, wakeups, sleeps, watches, spins, given_back, ring_submitted;
+} aiors_engine_stats;
+
+typedef struct {
+  const char *op;       /* not NUL-terminated */
+  size_t op_len;
+  double queued, executing;  /* seconds */
+  const char *path;     /* what the request worked on: a path (not NUL-terminated) ... */
+  size_t path_len;
+  int fd;               /* ... or a descriptor; NULL and -1 for neither */
+} aiors_done_times;
+
+void aiors_stats_enable (aiors_pool *pool);
+void aiors_stats_reset  (aiors_pool *pool);
+aiors_stats *aiors_stats_new (aiors_pool *pool);
+void aiors_stats_free   (aiors_stats *stats);
+void aiors_stats_engine (const aiors_stats *stats, aiors_engine_stats *out);
+/* index 0: all requests, 1 and on: each kind; 0 past the last */
+int  aiors_stats_op     (const aiors_stats *stats, size_t index, aiors_op_stats *out);
+/* the nth errno the requests of index failed with, and how often; 0 past the last */
+int  aiors_stats_error  (const aiors_stats *stats, size_t index, size_t nth, int *errno_, uint64_t *count);
+/* times of the last DONE event's request; 0 if not collected (valid until the next poll) */
+int  aiors_result_times (aiors_pool *pool, aiors_done_times *out);
+
 #endif

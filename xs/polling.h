@@ -106,13 +106,22 @@ feed_group (pTHX_ aio_req *grp)
 static int
 handle_event (pTHX_ const aiors_event *ev)
 {
+  AV *slow;
+  int died;
+
   if (ev->kind == AIORS_EVENT_FEED)
     {
       feed_group (aTHX_ (aio_req *)ev->token);
       return 0;
     }
 
-  return finish (aTHX_ (aio_req *)ev->token, ev);
+  /* the slow-request hook's arguments are taken before the callback,
+   * which may poll */
+  slow = slow_hook && !ev->cancelled ? slow_request_args (aTHX) : NULL;
+  died = finish (aTHX_ (aio_req *)ev->token, ev);
+  if (slow)
+    died = call_slow_hook (aTHX_ slow, died);
+  return died;
 }
 
 /* A callback died, ending the round: its request's group bookkeeping
@@ -178,6 +187,9 @@ poll_results (pTHX)
 static int
 poll_cb (pTHX)
 {
+  if (tick_hook)
+    stats_tick (aTHX);
+
   for (;;)
     {
       int res = poll_results (aTHX);
@@ -200,6 +212,7 @@ pool_init (pTHX)
   pool = aiors_pool_new (&err);
   if (!pool)
     croak ("IO::AIO: unable to initialise the engine: %s", Strerror (err));
+  stats_apply ();
 }
 
 /* At once in the child, before any event loop can look again: the

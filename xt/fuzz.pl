@@ -336,16 +336,17 @@ sub run_batch {
 
    srand ($opt{seed} + $batch * 7919);
 
-   # every descriptor the child has must name a file inside its temporary
-   # directory: as root, fchmod/fchown/ftruncate/futimes on a descriptor
-   # number or handle (0, 1, 2, STDIN) would otherwise change host files
-   # such as /dev/null
+   # every descriptor a call can name must refer to a file inside the
+   # temporary directory: as root, fchmod/fchown/ftruncate/futimes on a
+   # descriptor number or handle (0, 1, 2, STDIN) would otherwise change
+   # host files such as /dev/null, and calls on 2 would truncate, write
+   # or close the log (whose number no call is given)
    chdir $tmp or die "$tmp: $!";
    open STDIN,  "<", "stdin"  or open STDIN, "+>", "stdin" or die "stdin: $!";
    open STDOUT, ">", "stdout" or die "stdout: $!";
+   open STDERR, ">", "stderr" or die "stderr: $!";
    open my $logfh, ">", $log or die "$log: $!";
    $logfh->autoflush (1);
-   open STDERR, ">&", $logfh;
    $SIG{__WARN__} = sub { print $logfh "WARN @_" if $_[0] =~ /panic|free|Bizarre|Unbalanced/ };
 
    # the whole batch must end in time, whatever blocks
@@ -435,7 +436,7 @@ sub run_batch {
    # everything we hold goes away; descriptors must be back to where they were
    @HELD = ();
    %FX = ();
-   IO::AIO::flush ();
+   eval { IO::AIO::flush (); 1 };   # callbacks may die, by design
    my $fds_after = fd_count ();
 
    if ($fds_after > $fds_before) {
@@ -473,7 +474,8 @@ for (my $batch = defined $opt{batch} ? $opt{batch} : 0; ; ++$batch) {
    unless ($pid) {
       # the child must not run the parent's END blocks or File::Temp cleanup
       eval { run_batch ($batch, $tmp, $log) };
-      print STDERR "FAIL: harness: $@";
+      my $error = $@ || "run_batch returned\n";
+      if (open my $fh, ">>", $log) { print $fh "FAIL: harness: $error" }
       POSIX::_exit (5);
    }
 
@@ -494,7 +496,13 @@ for (my $batch = defined $opt{batch} ? $opt{batch} : 0; ; ++$batch) {
    ++$batches;
    $calls += $opt{calls};
 
-   my $text = do { local $/; open my $fh, "<", $log; <$fh> } // "";
+   # the log, then what the child wrote on stderr
+   my $text = "";
+   for my $file ($log, "$tmp/stderr") {
+      open my $fh, "<", $file or next;
+      local $/;
+      $text .= <$fh> // "";
+   }
    my $problem;
 
    if ($status eq "timeout" || ($status & 127) == POSIX::SIGALRM ()) {
@@ -520,7 +528,7 @@ for (my $batch = defined $opt{batch} ? $opt{batch} : 0; ; ++$batch) {
    }
 
    system "rm", "-rf", $tmp unless $ENV{FUZZ_KEEP};
-   unlink $log;
+   unlink $log unless $ENV{FUZZ_KEEP};
 }
 
 printf "fuzz: %d functions, %d batches, %d calls, %d failures (seed %d, %.1f s)\n",

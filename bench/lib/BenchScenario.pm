@@ -14,7 +14,9 @@ package BenchScenario;
 #                       every call, so it must be idempotent), exit after
 #                       --prepare, refuse --floor without a floor and, for a
 #                       scenario with only the default variant, any other
-#                       --variant.  Returns the options as a hash.
+#                       --variant.  `cold => 1`: the scenario drops caches,
+#                       so --info says "SKIP ..." where that is not possible.
+#                       Returns the options as a hash.
 # loaded()              print the LOADED line
 # result($metric, $format, $value, $unit)
 #                       print one RESULT line, the value formatted by $format
@@ -31,6 +33,23 @@ package BenchScenario;
 # make_small_files($dir, $n)
 #                       create $dir/f00000 .. with 64 bytes each and a
 #                       .complete marker, unless the marker is there
+# make_tree_files($dir, $dirs, $files, $size)
+#                       create $dir/d00/f00000 .. ($files spread over $dirs
+#                       directories; $size->($i) bytes each) and a .complete
+#                       marker, unless the marker is there; returns the paths
+# can_drop_caches()     whether drop_caches() works here (root, Linux)
+# drop_caches()         write back dirty data, then empty the page, dentry
+#                       and inode caches (as root: /proc/sys/vm/drop_caches)
+# cold_rate($work, $pass)
+#                       like median_rate, but the caches are dropped before
+#                       every pass (the untimed warm-up's too); returns the
+#                       median rate and the median process CPU time (all
+#                       threads, user + system) per unit of work, in µs
+# have_fio()            whether fio is on PATH (Debian: apt-get install fio)
+# fio_rate(@args)       the median over --reps runs of fio with @args (plus
+#                       JSON output), caches dropped before each: returns
+#                       (IOPS, bytes/s) of its reads; the device's limit
+#                       that a cold scenario's floor reports
 # Cached inputs are written under a private name and renamed into place, so
 # concurrent runs never see a half-written one.
 use strict;
@@ -43,7 +62,8 @@ use Getopt::Long qw(GetOptions);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
 our @EXPORT_OK = qw(start loaded result now median_rate drain warm_page_cache
-                    make_cached_file make_small_files);
+                    make_cached_file make_small_files can_drop_caches drop_caches
+                    make_tree_files cold_rate have_fio fio_rate);
 
 my %opt;
 
@@ -60,6 +80,7 @@ sub start {
 
     my @variants = @{ $arg{variants} // ['default'] };
     if ($opt{info}) {
+        print "SKIP needs root to drop the caches\n" if $arg{cold} && !can_drop_caches();
         print "VARIANT $_\n" for @variants;
         print 'FLOOR ', ($arg{floor} ? 'yes' : 'no'), "\n";
         exit 0;
@@ -96,6 +117,85 @@ sub median_rate {
         $rate;
     } 1 .. $opt{reps};
     return $rates[ $#rates / 2 ];
+}
+
+sub make_tree_files {
+    my ($dir, $dirs, $files, $size) = @_;
+    my @paths = map { sprintf '%s/d%02d/f%05d', $dir, $_ % $dirs, $_ } 0 .. $files - 1;
+    return @paths if -e "$dir/.complete";
+    die "$dir exists but is incomplete; remove it and retry\n" if -e $dir;
+    my $tmp = "$dir.tmp.$$";
+    mkdir $tmp or die "mkdir $tmp: $!\n";
+    mkdir sprintf '%s/d%02d', $tmp, $_ for 0 .. $dirs - 1;
+    for my $i (0 .. $files - 1) {
+        my $p = sprintf '%s/d%02d/f%05d', $tmp, $i % $dirs, $i;
+        sysopen my $fh, $p, O_WRONLY | O_CREAT | O_EXCL or die "create $p: $!\n";
+        print {$fh} 'x' x $size->($i);
+        close $fh or die "close $p: $!\n";
+    }
+    open my $mark, '>', "$tmp/.complete" or die "marker: $!\n";
+    close $mark;
+    if (!rename $tmp, $dir) {
+        my $err = $!;
+        remove_tree($tmp);
+        die "rename $tmp -> $dir: $err\n" unless -e "$dir/.complete";    # lost a race: fine
+    }
+    return @paths;
+}
+
+my $DROP_CACHES = '/proc/sys/vm/drop_caches';
+
+sub can_drop_caches { return -w $DROP_CACHES && $> == 0 }
+
+sub drop_caches {
+    system 'sync';
+    open my $drop, '>', $DROP_CACHES or die "open $DROP_CACHES: $!\n";
+    print {$drop} "3\n";
+    close $drop or die "drop_caches: $!\n";
+}
+
+# Process CPU seconds: times() counts every thread of the process.
+sub cpu_seconds {
+    my ($user, $system) = times;
+    return $user + $system;
+}
+
+sub cold_rate {
+    my ($work, $pass) = @_;
+    drop_caches();
+    $pass->();
+    my (@rates, @cpu);
+    for (1 .. $opt{reps}) {
+        drop_caches();
+        my ($t0, $c0) = (now(), cpu_seconds());
+        $pass->();
+        my ($t1, $c1) = (now(), cpu_seconds());
+        push @rates, $work / ($t1 - $t0);
+        push @cpu, 1e6 * ($c1 - $c0) / $work;
+    }
+    @rates = sort { $a <=> $b } @rates;
+    @cpu   = sort { $a <=> $b } @cpu;
+    return ($rates[ $#rates / 2 ], $cpu[ $#cpu / 2 ]);
+}
+
+sub have_fio { return scalar grep { -x "$_/fio" } split /:/, $ENV{PATH} // q{} }
+
+sub fio_rate {
+    my (@args) = @_;
+    my (@iops, @bw);
+    for (1 .. $opt{reps}) {
+        drop_caches();
+        open my $fio, '-|', 'fio', '--output-format=json', @args or die "fio: $!\n";
+        my $json = do { local $/; <$fio> };
+        close $fio or die "fio failed (status $?)\n";
+        # the first job's read figures; no JSON module needed for two numbers
+        my ($read) = $json =~ /"read"\s*:\s*\{(.*?)\}/s or die "fio: no read figures\n";
+        push @iops, $read =~ /"iops"\s*:\s*([\d.]+)/;
+        push @bw,   $read =~ /"bw_bytes"\s*:\s*([\d.]+)/;
+    }
+    @iops = sort { $a <=> $b } @iops;
+    @bw   = sort { $a <=> $b } @bw;
+    return ($iops[ $#iops / 2 ], $bw[ $#bw / 2 ]);
 }
 
 # The classic event-loop integration: wait for the result pipe, then poll_cb.

@@ -26,7 +26,7 @@ pub const AIORS_MEM_MLOCKALL: c_int = 4;
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_fd(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -53,7 +53,7 @@ pub unsafe extern "C" fn aiors_submit_fd(
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_sendfile(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn aiors_submit_sendfile(
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_fiemap(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn aiors_submit_fiemap(
 /// # Safety
 /// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
 /// and writable, until the request is done.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_ctl(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn aiors_submit_ctl(
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes; `buf` null
 /// or writable for `len` bytes until the request is done.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_slurp(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -147,7 +147,7 @@ pub unsafe extern "C" fn aiors_submit_slurp(
 /// # Safety
 /// `pool` and `req` must be live; `mem` must stay mapped (and, for MTOUCH, be
 /// readable and writable) until the request is done.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_mem(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn aiors_submit_mem(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `extents` writable.  Valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *const u64) -> isize {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
@@ -196,7 +196,7 @@ pub unsafe extern "C" fn aiors_result_extents(pool: *mut Pool, extents: *mut *co
 ///
 /// # Safety
 /// `pool` and `req` must be live; `data` writable.  Valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_data(pool: *mut Pool, data: *mut *const c_char) -> isize {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn aiors_result_data(pool: *mut Pool, data: *mut *const c_
 ///
 /// # Safety
 /// `err` must be null or writable.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_sendfile(
     out_fd: c_int,
     in_fd: c_int,

@@ -26,8 +26,9 @@
 //! yields the documented failure value.
 
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_char, c_int, c_void, CString};
-use std::os::fd::IntoRawFd;
+use std::ffi::{c_void, CString};
+use std::os::raw::{c_char, c_int};
+use std::os::unix::io::IntoRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,10 +40,12 @@ use crate::request::{At, CtlArg, Errno, ForeignBuf, Op, Output, Pri, Request, Sl
 
 mod files;
 mod paths;
+mod stats;
 mod submit;
 
 pub use files::*;
 pub use paths::*;
+pub use stats::*;
 pub use submit::*;
 
 /// `xs/aiors.h` states the same constants (checked by `build.rs`).
@@ -118,7 +121,7 @@ fn panic_pending() -> bool {
 ///
 /// # Safety
 /// `buf` must be null or writable for `size` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_take_panic(buf: *mut c_char, size: usize) -> usize {
     guard(0, || {
         let message = match PANIC.with(|panic| panic.borrow_mut().take()) {
@@ -139,7 +142,7 @@ pub unsafe extern "C" fn aiors_take_panic(buf: *mut c_char, size: usize) -> usiz
 
 /// For tests of the path above: the next `aiors_poll_next` of this thread
 /// panics.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub extern "C" fn aiors_test_panic_next_poll() {
     guard((), || TEST_PANIC_NEXT_POLL.with(|test| test.set(true)));
 }
@@ -191,7 +194,7 @@ unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int)
 }
 
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
-    Arc::into_raw(req).cast_mut()
+    Arc::into_raw(req) as *mut AiorsReq
 }
 
 /// Submits `req` to run the operation `op` builds (inside the panic
@@ -214,7 +217,10 @@ unsafe fn submit(pool: *mut Pool, req: *const AiorsReq, op: impl FnOnce() -> Res
 unsafe fn submit_with(pool: *mut Pool, req: *const AiorsReq, run: impl FnOnce(&Pool, &Arc<Request>) -> bool) -> c_int {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(req)) = (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) else { return 0 };
+        let (pool, req) = match (unsafe { pool_ref(pool) }, unsafe { req_ref(req) }) {
+            (Some(pool), Some(req)) => (pool, req),
+            _ => return 0,
+        };
         c_int::from(run(pool, &req))
     })
 }
@@ -239,7 +245,7 @@ unsafe fn submit_at(
 
 /// A new request of priority `pri` (clamped to -4..4), a group if `group`
 /// is non-zero, with a zeroed user area; null on failure.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub extern "C" fn aiors_req_new(pri: c_int, group: c_int) -> *mut AiorsReq {
     guard(std::ptr::null_mut(), || {
         let pri = Pri::new(pri);
@@ -251,7 +257,7 @@ pub extern "C" fn aiors_req_new(pri: c_int, group: c_int) -> *mut AiorsReq {
 ///
 /// # Safety
 /// `req` must be a live handle from `aiors_req_new`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_req_user(req: *const AiorsReq) -> *mut c_void {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null_mut(), || unsafe { req_ref(req) }.map_or(std::ptr::null_mut(), |req| req.user.as_ptr().cast()))
@@ -261,7 +267,7 @@ pub unsafe extern "C" fn aiors_req_user(req: *const AiorsReq) -> *mut c_void {
 ///
 /// # Safety
 /// `err` must be null or point to writable memory.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_new(err: *mut c_int) -> *mut Pool {
     guard(std::ptr::null_mut(), || match Pool::new() {
         Ok(pool) => Box::into_raw(Box::new(pool)),
@@ -279,7 +285,7 @@ pub unsafe extern "C" fn aiors_pool_new(err: *mut c_int) -> *mut Pool {
 ///
 /// # Safety
 /// `pool` must come from `aiors_pool_new`; it is invalid afterwards.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
     if !pool.is_null() {
         // SAFETY: the caller hands back ownership of a live pool.
@@ -296,7 +302,7 @@ pub unsafe extern "C" fn aiors_pool_free(pool: *mut Pool) {
 ///
 /// # Safety
 /// `pool` must be null or a live pool from `aiors_pool_new`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_renew_fileno(pool: *mut Pool) -> c_int {
     guard(libc::EIO, || {
         // SAFETY: forwarded from the caller.
@@ -319,7 +325,7 @@ pub unsafe extern "C" fn aiors_pool_renew_fileno(pool: *mut Pool) -> c_int {
 /// # Safety
 /// `old` must be null or a live pool from `aiors_pool_new`, invalid
 /// afterwards unless null is returned; `err` null or writable.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_pool_successor(old: *mut Pool, keep_fileno: c_int, err: *mut c_int) -> *mut Pool {
     // SAFETY: forwarded from the caller.
     let fresh = unsafe { aiors_pool_new(err) };
@@ -327,9 +333,8 @@ pub unsafe extern "C" fn aiors_pool_successor(old: *mut Pool, keep_fileno: c_int
         // SAFETY: both are live pools; `old` is never dropped.
         if let (Some(old), Some(fresh)) = (unsafe { pool_ref(old) }, unsafe { pool_ref(fresh) }) {
             let kept = keep_fileno != 0 && fresh.take_over_notifier(old);
-            old.drop_spare_rings_in_child();
             // Close what the old pool owns, but nothing the new one does.
-            let keep = if kept { fresh.own_fds() } else { [-1; 3] };
+            let keep = if kept { fresh.own_fds() } else { [-1; 4] };
             let mut fds = old.own_fds().to_vec();
             fds.retain(|fd| !keep.contains(fd));
             fds.sort_unstable();
@@ -345,7 +350,7 @@ macro_rules! pool_getter {
         $(#[$doc])*
         /// # Safety
         /// `pool` must be a live pool from `aiors_pool_new`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(pool: *mut Pool) -> $ty {
             // SAFETY: forwarded from the caller.
             guard($fallback, || unsafe { pool_ref(pool) }.map_or($fallback, |$pool| $body))
@@ -364,8 +369,8 @@ pool_getter!(
 /// The engine chosen when the pool was made: a static "threads" or
 /// "uring".
 aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
-    crate::engine::Engine::Threads => c"threads".as_ptr(),
-    crate::engine::Engine::Uring(_) => c"uring".as_ptr(),
+    crate::engine::Engine::Threads => b"threads\0".as_ptr().cast(),
+    crate::engine::Engine::Uring(_) => b"uring\0".as_ptr().cast(),
 });
 pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
@@ -381,7 +386,7 @@ macro_rules! pool_setter {
     ($name:ident, $arg:ty, |$pool:ident, $value:ident| $body:expr) => {
         /// # Safety
         /// `pool` must be a live pool from `aiors_pool_new`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(pool: *mut Pool, $value: $arg) {
             guard((), || {
                 // SAFETY: forwarded from the caller.
@@ -398,8 +403,14 @@ pool_setter!(aiors_set_max_parallel, u32, |pool, n| pool.set_max_parallel(n as u
 pool_setter!(aiors_set_max_idle, u32, |pool, n| pool.set_max_idle(n as usize));
 pool_setter!(aiors_set_idle_timeout, u32, |pool, secs| pool.set_idle_timeout(Duration::from_secs(secs.into())));
 pool_setter!(aiors_set_max_poll_reqs, u32, |pool, n| pool.set_max_poll_reqs(n as usize));
-pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool
-    .set_max_poll_time((secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))));
+// Duration::from_secs_f64 panics past Duration::MAX (try_from_secs_f64 needs Rust 1.66).
+pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool.set_max_poll_time((secs > 0.0).then(|| {
+    if secs < Duration::MAX.as_secs_f64() {
+        Duration::from_secs_f64(secs)
+    } else {
+        Duration::MAX
+    }
+})));
 
 /// Fills `*event` with the next thing to do.  Returns 1 if it did, 0 when
 /// no result waits, -1 when the max_poll_reqs/time budget is used up,
@@ -407,7 +418,7 @@ pool_setter!(aiors_set_max_poll_time, f64, |pool, secs| pool
 ///
 /// # Safety
 /// `pool` must be live; `event` must point to writable memory.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
     guard(AIORS_POLL_PANIC, || {
         if panic_pending() {
@@ -417,7 +428,10 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
             panic!("a panic for a test (aiors_test_panic_next_poll)");
         }
         // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
+        let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
+            (Some(pool), Some(event)) => (pool, event),
+            _ => return 0,
+        };
         match pool.poll_next() {
             Ok(next) => {
                 *event = event_of(pool, next);
@@ -438,14 +452,17 @@ pub unsafe extern "C" fn aiors_poll_next(pool: *mut Pool, event: *mut AiorsEvent
 ///
 /// # Safety
 /// `pool` must be live; `event` must point to writable memory.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_poll_followup(pool: *mut Pool, event: *mut AiorsEvent) -> c_int {
     guard(AIORS_POLL_PANIC, || {
         if panic_pending() {
             return AIORS_POLL_PANIC;
         }
         // SAFETY: forwarded from the caller.
-        let (Some(pool), Some(event)) = (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) else { return 0 };
+        let (pool, event) = match (unsafe { pool_ref(pool) }, unsafe { event.as_mut() }) {
+            (Some(pool), Some(event)) => (pool, event),
+            _ => return 0,
+        };
         match pool.poll_followup() {
             Some(next) => {
                 *event = event_of(pool, next);
@@ -474,7 +491,7 @@ fn event_of(pool: &Pool, event: Event) -> AiorsEvent {
 ///
 /// # Safety
 /// `pool` must be live.  The pointer is valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null(), || match unsafe { current_output(pool) } {
@@ -488,11 +505,14 @@ pub unsafe extern "C" fn aiors_result_stat(pool: *mut Pool) -> *const libc::stat
 ///
 /// # Safety
 /// `pool` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_take_fd(pool: *mut Pool) -> c_int {
     guard(-1, || {
         // SAFETY: forwarded from the caller.
-        let Some(pool) = (unsafe { pool_ref(pool) }) else { return -1 };
+        let pool = match unsafe { pool_ref(pool) } {
+            Some(pool) => pool,
+            None => return -1,
+        };
         match pool.take_current() {
             Some(Ok(Output::Fd(fd))) => fd.into_raw_fd(),
             Some(Ok(Output::Wd { fd, .. })) => fd.into_raw_fd(),
@@ -520,7 +540,7 @@ unsafe fn current_output<'a>(pool: *mut Pool) -> Option<&'a Output> {
 ///
 /// # Safety
 /// `pool` must be live; each out pointer null or writable.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_dir(
     pool: *mut Pool,
     entries: *mut *const Entry,
@@ -529,7 +549,10 @@ pub unsafe extern "C" fn aiors_result_dir(
 ) -> usize {
     guard(0, || {
         // SAFETY: forwarded from the caller.
-        let Some(Output::Dir(listing)) = (unsafe { current_output(pool) }) else { return 0 };
+        let listing = match unsafe { current_output(pool) } {
+            Some(Output::Dir(listing)) => listing,
+            _ => return 0,
+        };
         // SAFETY: the caller passes null or writable out pointers.
         unsafe {
             if let Some(entries) = entries.as_mut() {
@@ -550,7 +573,7 @@ pub unsafe extern "C" fn aiors_result_dir(
 ///
 /// # Safety
 /// `req` must be null or from `aiors_submit_*`; it is invalid afterwards.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_req_free(req: *mut AiorsReq) {
     if !req.is_null() {
         // SAFETY: the caller hands back the reference the handle owns.
@@ -563,7 +586,7 @@ macro_rules! req_fn {
         $(#[$doc])*
         /// # Safety
         /// `req` must be null or a live handle from `aiors_submit_*`.
-        #[unsafe(no_mangle)]
+        #[no_mangle]
         pub unsafe extern "C" fn $name(req: *const AiorsReq $(, $arg: $ty)*) -> $ret {
             // SAFETY: forwarded from the caller.
             guard($fallback, || unsafe { req_ref(req) }.map_or($fallback, |$req| { let $req: &Request = &$req; $body }))
@@ -593,12 +616,13 @@ req_fn!(
 ///
 /// # Safety
 /// Both must be live handles from `aiors_submit_*`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_grp_add(grp: *const AiorsReq, member: *const AiorsReq) -> c_int {
     guard(AIORS_ADD_NOT_A_GROUP, || {
         // SAFETY: forwarded from the caller.
-        let (Some(grp), Some(member)) = (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) else {
-            return AIORS_ADD_NOT_A_GROUP;
+        let (grp, member) = match (unsafe { req_ref(grp) }, unsafe { req_ref(member) }) {
+            (Some(grp), Some(member)) => (grp, member),
+            _ => return AIORS_ADD_NOT_A_GROUP,
         };
         match group::add(&grp, &member) {
             Ok(()) => AIORS_ADD_OK,

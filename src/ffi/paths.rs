@@ -33,7 +33,7 @@ pub const AIORS_RESOLVE_WD: c_int = 3;
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_attr(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn aiors_submit_attr(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_utime(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -87,7 +87,7 @@ pub unsafe extern "C" fn aiors_submit_utime(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_mknod(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -105,7 +105,7 @@ pub unsafe extern "C" fn aiors_submit_mknod(
 ///
 /// # Safety
 /// `pool` and `req` must be live; each path must point to its length in bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_path2(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
             let to = to?;
             match which {
                 AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
-                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: to }),
+                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: Box::new(to) }),
                 AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
                 _ => Err(Errno(libc::EINVAL)),
             }
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn aiors_submit_path2(
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes, `base` be
 /// null or point to `base_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_resolve(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -165,8 +165,8 @@ pub unsafe extern "C" fn aiors_submit_resolve(
         // SAFETY: the caller guarantees `path_len` bytes at `path`.
         unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
             AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
-            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path, base: base? }),
-            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path, base: base? }),
+            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path: Box::new(path), base: base? }),
+            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path: Box::new(path), base: base? }),
             _ => Err(Errno(libc::EINVAL)),
         })
     };
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn aiors_submit_resolve(
 /// # Safety
 /// `pool` and `req` must be live; `fd` must be < 0 or a descriptor nobody else uses
 /// or closes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     // Owned at once: closed even if the submission fails.
     let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const Aior
 ///
 /// # Safety
 /// `pool` and `req` must be live.  The pointer is valid until the next poll.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::statvfs {
     // SAFETY: forwarded from the caller.
     guard(std::ptr::null(), || match unsafe { current_output(pool) } {
@@ -207,7 +207,7 @@ pub unsafe extern "C" fn aiors_result_statvfs(pool: *mut Pool) -> *const libc::s
 /// # Safety
 /// `pool` and `req` must be live, `len` writable.  The pointer is valid until the
 /// next poll or `aiors_result_take_fd`.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_result_bytes(pool: *mut Pool, len: *mut usize) -> *const c_char {
     guard(std::ptr::null(), || {
         // SAFETY: forwarded from the caller.

@@ -5,7 +5,7 @@ use super::*;
 
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_group(pool: *mut Pool, req: *const AiorsReq) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe { submit_with(pool, req, |pool, grp| pool.submit_group(grp)) }
@@ -13,7 +13,7 @@ pub unsafe extern "C" fn aiors_submit_group(pool: *mut Pool, req: *const AiorsRe
 
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, req: *const AiorsReq) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, || Ok(Op::Nop)) }
@@ -24,7 +24,7 @@ pub unsafe extern "C" fn aiors_submit_nop(pool: *mut Pool, req: *const AiorsReq)
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, req: *const AiorsReq, errno: c_int) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, || Err(Errno(errno))) }
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn aiors_submit_fail(pool: *mut Pool, req: *const AiorsReq
 
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_sync(pool: *mut Pool, req: *const AiorsReq) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, || Ok(Op::Sync)) }
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn aiors_submit_sync(pool: *mut Pool, req: *const AiorsReq
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_busy(pool: *mut Pool, req: *const AiorsReq, secs: f64) -> c_int {
     let op = || {
         // 2^63 seconds and more do not fit a timespec's tv_sec.
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn aiors_submit_busy(pool: *mut Pool, req: *const AiorsReq
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, || Ok(Op::Close { fd })) }
@@ -75,7 +75,7 @@ pub const AIORS_PATH_MKDIR: c_int = 3;
 
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_path(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn aiors_submit_path(
 
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_open(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn aiors_submit_open(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_readdir(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn aiors_submit_readdir(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_scandir(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn aiors_submit_scandir(
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_stat(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn aiors_submit_stat(
 /// # Safety
 /// `pool` and `req` must be live; `buf` valid for `len` bytes (writable for reads)
 /// until the request is done.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_rw(
     pool: *mut Pool,
     req: *const AiorsReq,
@@ -200,7 +200,7 @@ pub unsafe extern "C" fn aiors_submit_rw(
 ///
 /// # Safety
 /// `pool` and `req` must be live.
-#[unsafe(no_mangle)]
+#[no_mangle]
 pub unsafe extern "C" fn aiors_submit_seek(
     pool: *mut Pool,
     req: *const AiorsReq,

@@ -160,7 +160,7 @@ thread_local! {
 }
 
 fn collect(fd: i32, flags: u32, req: &Request) -> Result<Listing, Errno> {
-    DENTS_BUF.with_borrow_mut(|buf| collect_into(fd, flags, req, buf))
+    DENTS_BUF.with(|buf| collect_into(fd, flags, req, &mut buf.borrow_mut()))
 }
 
 fn collect_into(fd: i32, flags: u32, req: &Request, buf: &mut [u8]) -> Result<Listing, Errno> {
@@ -257,14 +257,16 @@ mod tests {
     /// The glue reads entries in place as `aiors_dirent` (xs/aiors.h).
     #[test]
     fn entry_layout_matches_the_c_header() {
-        use std::mem::{offset_of, size_of};
-        assert_eq!(size_of::<Entry>(), 24);
+        let e = Entry { name_offset: 0, name_len: 0, inode: 0, kind: 0, score: 0 };
+        // field addresses relative to the struct's (offset_of! needs Rust 1.77)
+        let at = |field: *const u8| field as usize - &e as *const Entry as usize;
+        assert_eq!(std::mem::size_of::<Entry>(), 24);
         assert_eq!(
             [
-                offset_of!(Entry, name_offset),
-                offset_of!(Entry, name_len),
-                offset_of!(Entry, inode),
-                offset_of!(Entry, kind)
+                at((&e.name_offset as *const u32).cast()),
+                at((&e.name_len as *const u32).cast()),
+                at((&e.inode as *const u64).cast()),
+                at(&e.kind)
             ],
             [0, 4, 8, 16]
         );

@@ -2,7 +2,7 @@
 //! emulation), readahead, fallocate, fiemap, fcntl/ioctl, the fsync
 //! family, slurp and the msync/mtouch/mlock family.
 
-use std::os::fd::RawFd;
+use std::os::unix::io::RawFd;
 
 use crate::request::{At, CtlArg, Errno, Extent, ForeignBuf, Output, Request};
 use crate::sys;
@@ -108,7 +108,7 @@ pub fn fiemap(fd: RawFd, start: u64, len: u64, flags: u32, count: Option<u32>) -
     if count == Some(0) {
         return Ok(Output::Int(first.into()));
     }
-    let ends = |list: &[Extent]| list.last().is_none_or(|e| e[3] & FIEMAP_EXTENT_LAST != 0);
+    let ends = |list: &[Extent]| list.last().map_or(true, |e| e[3] & FIEMAP_EXTENT_LAST != 0);
     if count.is_some() || ends(&all) {
         return Ok(Output::Extents(all));
     }
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn sendfile_emulates_into_a_pipe_and_copies_into_a_file() {
-        use std::os::fd::AsRawFd;
+        use std::os::unix::io::AsRawFd;
         let data: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
         let (input, path) = temp_file(&data);
         let out_path = path.with_extension("out");
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn sendfile_between_files_copies_from_the_offset_to_the_file_position() {
         use std::io::{Seek, SeekFrom};
-        use std::os::fd::AsRawFd;
+        use std::os::unix::io::AsRawFd;
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         let (mut input, path) = temp_file(&data);
         let out_path = path.with_extension("copy");

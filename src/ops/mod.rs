@@ -4,6 +4,7 @@ pub mod dir;
 pub mod files;
 pub mod paths;
 
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use crate::request::{Errno, Op, Outcome, Output, Request, Target};
@@ -13,7 +14,7 @@ use crate::sys;
 pub(crate) struct Context<'a> {
     pub req: &'a Request,
     /// Read end of a dead pipe, dup2()ed over descriptors by `Close`.
-    pub dead_fd: std::os::fd::RawFd,
+    pub dead_fd: std::os::unix::io::RawFd,
 }
 
 pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
@@ -43,7 +44,7 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
                 Target::Path(ref path) => sys::fstatat(path.dir, &path.path, follow)?,
                 Target::Fd(fd) => sys::fstat(fd)?,
             };
-            Ok(Output::Stat(Box::write(buf.take().unwrap_or_else(Box::new_uninit), st)))
+            Ok(Output::Stat(sys::box_write(buf.take().unwrap_or_else(|| Box::new(MaybeUninit::uninit())), st)))
         }
         Op::Unlink { ref path } => int(sys::unlink_at(path.dir, &path.path, 0)),
         Op::Rmdir { ref path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),

@@ -19,7 +19,7 @@ pub fn statvfs(target: &Target) -> Result<Output, Errno> {
         Target::Fd(fd) => sys::fstatvfs(*fd)?,
         Target::Path(path) => {
             let fd = sys::open_path_at(path.dir, &path.path, 0)?;
-            sys::fstatvfs(std::os::fd::AsRawFd::as_raw_fd(&fd))?
+            sys::fstatvfs(std::os::unix::io::AsRawFd::as_raw_fd(&fd))?
         }
     };
     Ok(Output::Statvfs(st))
@@ -71,7 +71,7 @@ pub fn truncate(target: &Target, length: i64) -> Result<i64, Errno> {
         Target::Fd(fd) => sys::ftruncate(*fd, length),
         Target::Path(path) => {
             let fd = sys::open_at(path.dir, &path.path, libc::O_WRONLY | libc::O_NONBLOCK, 0).map(sys::own_fd)?;
-            sys::ftruncate(std::os::fd::AsRawFd::as_raw_fd(&fd), length)
+            sys::ftruncate(std::os::unix::io::AsRawFd::as_raw_fd(&fd), length)
         }
     }
 }

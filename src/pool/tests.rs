@@ -183,10 +183,76 @@ fn quick_result_wait_backs_off_after_misses() {
         }
     }
     assert_eq!(pool.quick_misses.get(), QUICK_MISSES_MAX);
-    let done = Completion { job: Job { req: Request::new(Pri::default()), op: Op::Nop }, outcome: Ok(Output::Int(0)) };
+    let done = Completion {
+        job: Job { req: Request::new(Pri::default()), op: Op::Nop, timing: None },
+        outcome: Ok(Output::Int(0)),
+    };
     pool.shared.push_result(done);
     pool.await_quick_result();
     assert_eq!((pool.quick_misses.get(), pool.quick_skips.get()), (0, 0), "a result resets the back-off");
+}
+
+/// A request of a kind that ran quickly, which then blocks, holds back the
+/// requests batched behind it only until it is done: they go back to the
+/// queue, and its kind is taken one at a time from then on.
+#[test]
+fn a_request_that_turns_out_slow_gives_its_batch_back() {
+    let mut pool = Pool::with_engine(Engine::Threads).unwrap();
+    let mut names = Named::default();
+    pool.set_max_parallel(1);
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let [read_end, write_end] = fds;
+    let mut byte = [0u8; 1];
+    let ptr = byte.as_mut_ptr();
+    let buf = || crate::request::ForeignBuf { ptr, len: 1 };
+    // Reads run quickly while the pipe has data...
+    for name in 0..4 {
+        sys::write_all(write_end, b"x").unwrap();
+        names.submit(&pool, name, Pri::default(), Op::Read { fd: read_end, offset: None, buf: buf() });
+        drain(&mut pool, &names);
+    }
+    // ...then one blocks until a write 100 ms later, with quick requests
+    // queued behind it, which the only thread takes as one batch.
+    let before = pool.engine_counters();
+    pool.set_max_parallel(0);
+    names.submit(&pool, 10, Pri::default(), Op::Read { fd: read_end, offset: None, buf: buf() });
+    for name in 11..16 {
+        names.submit(&pool, name, Pri::default(), Op::Nop);
+    }
+    pool.set_min_parallel(1);
+    pool.maybe_start_thread();
+    std::thread::sleep(Duration::from_millis(100));
+    sys::write_all(write_end, b"y").unwrap();
+    assert_eq!(drain(&mut pool, &names).len(), 6);
+    let after = pool.engine_counters();
+    assert_eq!(after.given_back - before.given_back, 5, "the five nops went back to the queue");
+    assert_ne!(pool.shared.slow_kinds.load(Relaxed) & (1 << OpKind::Read as u32), 0, "reads are now taken singly");
+    sys::close(read_end);
+    sys::close(write_end);
+}
+
+/// An idle pool sleeps: no thread wakes up while nothing is queued, even
+/// while one thread runs a long request (the old engine's sentry woke a
+/// sleeper every millisecond then).
+#[test]
+fn idle_threads_sleep_without_timers() {
+    let mut pool = Pool::with_engine(Engine::Threads).unwrap();
+    let mut names = Named::default();
+    for name in 0..200 {
+        names.submit(&pool, name, Pri::default(), Op::Nop);
+    }
+    drain(&mut pool, &names);
+    busy(&pool, &mut names, 1000, 0.3);
+    std::thread::sleep(Duration::from_millis(50));
+    let before = pool.engine_counters();
+    std::thread::sleep(Duration::from_millis(200));
+    let after = pool.engine_counters();
+    assert!(pool.nthreads() > 1, "threads are there to wake");
+    assert_eq!(after.wakeups, before.wakeups, "no wake-ups");
+    assert!(after.sleeps - before.sleeps <= 1, "at most one watch ends: {:?} -> {:?}", before, after);
+    drain(&mut pool, &names);
 }
 
 /// A callback that dies ends the round after its `Done` event: the

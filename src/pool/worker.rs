@@ -1,6 +1,5 @@
 //! The worker side of the pool: starting threads, the BUSY/IDLE loop,
-//! running requests (on the thread or through its io_uring ring) and
-//! handing their results to the polling side.
+//! running requests and handing their results to the polling side.
 
 use super::*;
 
@@ -20,6 +19,7 @@ impl Shared {
         // `run_inline_without_threads`), so an event loop is woken for it.
         if spawned.is_ok() {
             work.started += 1;
+            Events::count(&counters.events.threads_started, 1);
             work.alive += 1;
             counters.nthreads.store(work.started, Relaxed);
         } else if work.alive == 0 {
@@ -41,7 +41,10 @@ impl Shared {
         if work.alive > 0 || work.limits.wanted == 0 {
             return false;
         }
-        let Some(job) = work.queue.pop() else { return false };
+        let job = match work.queue.pop() {
+            Some(job) => job,
+            None => return false,
+        };
         self.count_taken(1);
         drop(work);
         self.run(job);
@@ -50,9 +53,10 @@ impl Shared {
 
     fn work_loop(self: Arc<Self>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        let mut ring = RingSlot::new(self.engine.routes());
         // Batches taken in a row without running out of work.
         let mut streak = 0u32;
+        // This thread's watch as sentry found the queue empty (see IDLE).
+        let mut sentry_expired = false;
         let mut work = lock(&self.work);
         loop {
             if work.quit_orders > 0 {
@@ -61,26 +65,41 @@ impl Shared {
             }
             if !work.queue.is_empty() {
                 // BUSY: take this thread's share of the queue, so that a
-                // flood of small requests costs one lock per batch.
+                // flood of quick requests costs one lock per batch.
                 let share = (work.queue.len() / work.started.max(1)).clamp(1, MAX_BATCH);
-                batch.extend(std::iter::from_fn(|| work.queue.pop()).take(share));
+                let slow = self.slow_kinds.load(Relaxed);
+                take_batch(&mut work.queue, share, slow, &mut batch);
                 self.count_taken(batch.len());
+                // Requests that may block go to as many threads as there
+                // are: wake the next sleeper for what is left.
+                if !quick_kind(slow, &batch[0]) && !work.queue.is_empty() && work.sleeping > work.waking {
+                    self.wake_one(&mut work);
+                }
                 work.busy += 1;
                 drop(work);
-                self.run_batch(&mut batch, &mut ring);
+                let quick = self.run_batch(&mut batch);
+                sentry_expired = false;
                 self.note_progress();
-                streak = self.look_for_work(streak);
+                // After slow requests, work comes back only at the pace of
+                // the disk: sleep rather than spin for it.
+                streak = if quick { self.look_for_work(streak) } else { 0 };
                 work = lock(&self.work);
                 work.busy -= 1;
                 continue;
             }
-            // IDLE: sleep.  While others are busy, wake up now and then to
-            // take requests that submitters left to them; otherwise sleep
-            // until woken, or (beyond max_idle sleepers) until idle_timeout.
+            // IDLE: sleep until woken.  The first sleeper while others are
+            // busy keeps watch for a while (see `SENTRY`) in case a
+            // submitter left requests to a busy thread that then stalls;
+            // if the queue stays empty, it sleeps like the rest.
             work.sleeping += 1;
-            let sentry = work.busy > 0;
+            Events::count(&self.counters.events.sleeps, 1);
+            let sentry = work.busy > 0 && !work.sentry && !sentry_expired;
             let idle_exit = work.sleeping > work.limits.max_idle;
             let timeout = if sentry { Some(SENTRY) } else { idle_exit.then_some(work.limits.idle_timeout) };
+            if sentry {
+                work.sentry = true;
+                Events::count(&self.counters.events.watches, 1);
+            }
             let timed_out = match timeout {
                 None => {
                     work = self.work_ready.wait(work).unwrap_or_else(|e| e.into_inner());
@@ -95,16 +114,20 @@ impl Shared {
             };
             work.sleeping -= 1;
             work.waking = work.waking.saturating_sub(1);
+            if sentry {
+                work.sentry = false;
+            }
+            // A watch that found nothing is not renewed until this thread
+            // has run a request again: an idle pool sleeps.
+            sentry_expired = sentry && timed_out && work.queue.is_empty();
             if timed_out && !sentry && idle_exit && work.queue.is_empty() && work.quit_orders == 0 {
                 work.started -= 1;
                 self.counters.nthreads.store(work.started, Relaxed);
                 break;
             }
         }
-        if let Some(spare) = ring.ring.take() {
-            lock(&self.rings).push(spare);
-        }
         work.alive -= 1;
+        Events::count(&self.counters.events.threads_exited, 1);
         self.thread_exited.notify_all();
     }
 
@@ -114,66 +137,69 @@ impl Shared {
             Err(Errno(libc::ECANCELED))
         } else {
             let ctx = ops::Context { req: &job.req, dead_fd: self.dead_fd };
-            // A panic in an operation fails that request, not the process.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(&mut job.op, &ctx)))
-                .unwrap_or(Err(Errno(libc::EIO)))
+            match job.timing.as_mut() {
+                None => execute(&mut job.op, &ctx),
+                Some(timing) => timing.time(|| execute(&mut job.op, &ctx)),
+            }
         };
         self.push_result(Completion { job, outcome });
     }
 
-    /// BUSY: executes a batch in order; runs of consecutive requests the
-    /// ring takes go through it as one chain.
-    fn run_batch(&self, batch: &mut Vec<Job>, ring: &mut RingSlot) {
-        if ring.routes.is_empty() {
-            batch.drain(..).for_each(|job| self.run(job));
-            return;
-        }
-        let routes = ring.routes;
-        let mut regular = RegularCache::default();
-        let mut routed = |job: &Job| !job.req.is_cancelled() && routes.takes(&job.op, |fd| regular.is_regular(fd));
-        let mut chain = Vec::with_capacity(batch.len());
-        let mut jobs = batch.drain(..).peekable();
+    /// BUSY: executes a batch in order, noting which kinds of request ran
+    /// slowly.  If one turns out slow (it blocked on the disk, say), the
+    /// rest of the batch goes back to the head of the queue for other
+    /// threads, instead of waiting behind it.  Returns whether every
+    /// request ran quickly.
+    fn run_batch(&self, batch: &mut Vec<Job>) -> bool {
+        let mut jobs = batch.drain(..);
+        let mut started = Instant::now();
         while let Some(job) = jobs.next() {
-            if !routed(&job) {
-                self.run(job);
-                continue;
+            let kind = job.op.kind();
+            self.run(job);
+            let now = Instant::now();
+            let slow = now - started >= SLOW_REQUEST;
+            self.note_speed(kind, slow);
+            if slow {
+                self.give_back(jobs.rev());
+                return false;
             }
-            chain.push(job);
-            while let Some(job) = jobs.next_if(&mut routed) {
-                chain.push(job);
+            started = now;
+        }
+        true
+    }
+
+    /// Records whether a request of `kind` ran slowly (one bit per kind,
+    /// written only when it changes).
+    fn note_speed(&self, kind: OpKind, slow: bool) {
+        let bit = 1u64 << kind as u32;
+        let kinds = self.slow_kinds.load(Relaxed);
+        if (kinds & bit != 0) != slow {
+            if slow {
+                self.slow_kinds.fetch_or(bit, Relaxed);
+            } else {
+                self.slow_kinds.fetch_and(!bit, Relaxed);
             }
-            self.run_chain(&mut chain, ring);
         }
     }
 
-    /// Runs `chain` through the worker's ring (made on first use), or on
-    /// this thread if the ring cannot be had.
-    fn run_chain(&self, chain: &mut Vec<Job>, slot: &mut RingSlot) {
-        if let Some(ring) = slot.get(&self.rings) {
-            let ops: Vec<&Op> = chain.iter().map(|job| &job.op).collect();
-            // A panic would leave the kernel with our memory: none is
-            // expected, so none is caught here.
-            match ring.run(&ops) {
-                Ok(outcomes) => {
-                    drop(ops);
-                    for (job, outcome) in chain.drain(..).zip(outcomes) {
-                        match outcome {
-                            // The request did not run: ECANCELED when
-                            // another member of the chain failed before it
-                            // was issued (a bad path or flags), which the
-                            // ring reports for the whole chain; EAGAIN or
-                            // EINTR where the thread path would block or
-                            // retry.  The thread path runs it, in order.
-                            Err(Errno(libc::ECANCELED | libc::EAGAIN | libc::EINTR)) => self.run(job),
-                            outcome => self.push_result(Completion { job, outcome }),
-                        }
-                    }
-                    return;
-                }
-                Err(uring::Refused::NotSubmitted) => slot.fail(),
-            }
+    /// Returns requests taken but not run to the head of the queue (last
+    /// first, so their order is kept) and wakes sleepers for them.
+    fn give_back(&self, jobs: impl ExactSizeIterator<Item = Job>) {
+        if jobs.len() == 0 {
+            return;
         }
-        chain.drain(..).for_each(|job| self.run(job));
+        let mut work = lock(&self.work);
+        let returned = jobs.len();
+        for job in jobs {
+            let pri = job.req.pri();
+            work.queue.push_front(pri, job);
+        }
+        let taken = &self.counters.taken;
+        taken.store(taken.load(Relaxed) - returned, Relaxed);
+        Events::count(&self.counters.events.given_back, returned as u64);
+        for _ in 0..returned.min(work.sleeping.saturating_sub(work.waking)) {
+            self.wake_one(&mut work);
+        }
     }
 
     /// Whether a worker finished a batch within the last `QUICK`
@@ -222,6 +248,7 @@ impl Shared {
         if self.spinning.swap(true, Relaxed) {
             return 0; // another worker is already spinning
         }
+        Events::count(&self.counters.events.spins, 1);
         let start = Instant::now();
         while self.nready() == 0 && start.elapsed() < SPIN {
             if start.elapsed() < SPIN_PAUSING {
@@ -238,31 +265,29 @@ impl Shared {
     }
 }
 
-/// A worker's ring, taken from the pool's spares or made when first
-/// needed, and given back when the worker exits; a thread whose ring cannot
-/// be made (or broke) runs everything itself.
-struct RingSlot {
-    routes: Routes,
-    ring: Option<Ring>,
-    failed: bool,
+/// Executes `op`; a panic in an operation fails that request, not the
+/// process.
+fn execute(op: &mut Op, ctx: &ops::Context) -> Outcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::execute(op, ctx))).unwrap_or(Err(Errno(libc::EIO)))
 }
 
-impl RingSlot {
-    fn new(routes: Routes) -> RingSlot {
-        RingSlot { routes, ring: None, failed: false }
-    }
-
-    /// The worker's ring: a spare one, or a new one.
-    fn get(&mut self, spares: &Mutex<Vec<Ring>>) -> Option<&mut Ring> {
-        if self.ring.is_none() && !self.failed {
-            self.ring = lock(spares).pop().or_else(|| Ring::new().ok());
-            self.failed = self.ring.is_none();
+/// Takes up to `share` requests, but never one behind another unless both
+/// are of kinds that ran quickly of late (`slow`: a bit per `OpKind`) and
+/// not known to run long: eight `aio_busy` sleep side by side, not in
+/// turn, quick requests never wait behind one, and reads from the disk go
+/// to as many threads as there are.
+fn take_batch(queue: &mut PriQueue<Job>, share: usize, slow: u64, batch: &mut Vec<Job>) {
+    while batch.len() < share {
+        let joins = |job: &Job| batch.last().map_or(true, |last| quick_kind(slow, last) && quick_kind(slow, job));
+        match queue.pop_if(joins) {
+            Some(job) => batch.push(job),
+            None => break,
         }
-        self.ring.as_mut()
     }
+}
 
-    fn fail(&mut self) {
-        self.ring = None;
-        self.failed = true;
-    }
+/// Whether `job` is expected to complete quickly: its kind ran quickly the
+/// last time (`slow` has a bit per `OpKind`) and is not known to run long.
+fn quick_kind(slow: u64, job: &Job) -> bool {
+    slow & (1u64 << job.op.kind() as u32) == 0 && !job.op.runs_long()
 }

@@ -23,6 +23,8 @@ package AIOTest;
 # run_original_status ($code), run_ours_status ($code)
 #                       the same, but returning (stdout, wait status)
 #                       instead of dying when $code fails (or crashes)
+# perl_ours ()          the command (list) that runs this perl with our
+#                       build: for a child wrapped in another program
 # skip_unless_original ()
 #                       plan skip_all unless the original is installed
 # run_both ($prog)      run_original and run_ours of $prog, or of
@@ -62,14 +64,14 @@ use warnings;
 
 use Cwd ();
 use Exporter ();
+use File::Spec ();
 use File::Temp ();
 use POSIX ();
 
 our @ISA    = ('Exporter');
 our @EXPORT = qw(use_ours drain saturate run_original run_ours run_original_status run_ours_status
-                 original_version original_perl
-                 skip_unless_original run_both run_here run_here_and_original run_req run_group
-                 run_group_once cancel_at_once);
+                 perl_ours original_version original_perl skip_unless_original run_both run_here
+                 run_here_and_original run_req run_group run_group_once cancel_at_once);
 our @EXPORT_OK = qw(spew slurp);   # several tests have their own
 
 # a loaded IO/AIO.pm counts as ours if it lives below some blib/ directory
@@ -249,9 +251,13 @@ sub run_original_status {
 
 # the blib directories our IO::AIO was loaded from
 sub _our_blib {
-   my $pm = $INC{"IO/AIO.pm"};
+   my $pm = File::Spec->rel2abs ($INC{"IO/AIO.pm"});   # a child may run elsewhere
    (my $blib = $pm) =~ s{[/\\]lib[/\\]IO[/\\]AIO\.pm$}{};
    ("-I$blib/lib", "-I$blib/arch")
+}
+
+sub perl_ours {
+   ($^X, _our_blib ())
 }
 
 sub _ours {
