@@ -200,7 +200,9 @@ pub fn readahead(fd: RawFd, offset: i64, len: usize) -> Result<i64, Errno> {
 }
 
 pub fn fallocate(fd: RawFd, mode: i32, offset: i64, len: usize) -> Result<i64, Errno> {
-    let len = i64::try_from(len).map_err(|_| Errno(libc::EFBIG))?;
+    // Wraps like IO::AIO's cast to off_t: a length of 2^63 or more becomes
+    // negative, which the kernel refuses with EINVAL.
+    let len = len as i64;
     // SAFETY: plain syscall without pointers.
     retry(|| unsafe { libc::fallocate(fd, mode, offset, len) }.into())
 }

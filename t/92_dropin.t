@@ -235,6 +235,26 @@ inf: 0 EINVAL
 EOF
 same_as_original ("aio_busy delays", $busy);
 
+# ---- the submission hook given something that is not code ------------------
+
+# (the hook runs under eval, as in the original: its error is left in $@
+# right after the submission, inside a callback too)
+my $hook = <<'EOF';
+for my $hook ("nosuch", 1, [], {}, \"x", sub { die "hook\n" }) {
+   IO::AIO::_on_next_submit ($hook);
+   aio_nop sub { };
+   my $outside = $@ =~ s/ at .*//sr;
+   chomp $outside;
+   IO::AIO::flush;
+   aio_nop sub { IO::AIO::_on_next_submit ($hook); aio_nop; print "inside: ", $@ =~ s/ at .*//sr, "\n" };
+   eval { IO::AIO::flush; 1 } or print "flush died: $@";
+   print "outside: $outside\n";
+}
+EOF
+like ours ($hook), qr/^inside: Undefined subroutine &main::nosuch called\noutside: Undefined subroutine &main::nosuch called\n/,
+   "a hook that is not code fails at the next submission, into \$@";
+same_as_original ("the submission hook", $hook);
+
 # ---- a panic in the engine -------------------------------------------------
 
 is ours (<<'EOF'),

@@ -33,13 +33,11 @@ mmap (SV *scalar, STRLEN length, int prot, int flags, SV *fh = &PL_sv_undef, off
 
         mapping_clear (aTHX_ scalar, "IO::AIO::mmap");
 
+        /* the direction IO::AIO asks the filehandle for (it tests the
+         * flags, not prot, for PROT_WRITE: MAP_PRIVATE wants one open for
+         * writing); the kernel checks the access mode itself */
         if (SvOK (fh))
-          {
-            /* either direction will do: the kernel checks the access mode */
-            fd = fileno_of (aTHX_ fh, 0);
-            if (fd < 0)
-              fd = fileno_croak (aTHX_ fh, 1);
-          }
+          fd = fileno_croak (aTHX_ fh, flags & PROT_WRITE);
 
         sv_force_normal_flags (scalar, 0);
         addr = mmap (NULL, length, prot, flags, fd, offset);
@@ -220,7 +218,9 @@ accept4 (aio_rfd rfh, SV *sockaddr, int salen, int flags)
         if (salen)
           {
             sv_force_normal_flags (sockaddr, 0);
-            SvUPGRADE (sockaddr, SVt_PV);
+            /* not SvUPGRADE: like IO::AIO, perl croaks for a scalar of a
+             * higher type (a number that was used as a string, say) */
+            sv_upgrade (sockaddr, SVt_PV);
             buf = SvGROW (sockaddr, len);
           }
 

@@ -137,6 +137,10 @@ DESTROY (SV *self)
         int fd = wd ? wd->fd : -1;
         aio_req *req;
 
+        /* called by hand on something else: croak like IO::AIO */
+        if (!wd && !(SvROK (self) && SvOBJECT (SvRV (self)) && sv_derived_from (self, "IO::AIO::WD")))
+          SvAIO_WD (aTHX_ self);
+
         if (fd >= 0)
           wd->fd = AIORS_INVALID_WD; /* a second DESTROY must not close it again */
 

@@ -88,6 +88,10 @@ sub aio_rmtree($;$) {
    my $pri = aioreq_pri;
    my $grp = aio_group $cb;
 
+   # the croak IO::AIO's first request gives (ours takes it as fh_or_path)
+   die qq{"pathname" argument must be byte/octet-encoded}
+      unless ref $path || utf8::downgrade (my $bytes = $path, 1);
+
    my $self = $path;
    $self =~ s{(?<=[^/])/+\z}{}
       unless ref $self;
@@ -2088,8 +2092,25 @@ mapping beyond the end of its file) fails with C<EFAULT> or C<EINVAL>
 instead of killing the process with C<SIGSEGV> or C<SIGBUS>.
 
 =item * A length that cannot be allocated (C<aio_read>, C<aio_slurp>,
-C<aio_fiemap>'s count) fails the request with C<ENOMEM> instead of ending
-the process with "Out of memory!".
+C<aio_fiemap>'s count) fails the request with C<ENOMEM>, and one beyond any
+address space (a negative length, 2**63 and more) with C<EFAULT>, the
+error the original gives for -1, instead of ending the process with
+"Out of memory!" or "panic: memory wrap".
+
+=item * C<IO::AIO::madvise> and C<IO::AIO::mprotect> with fewer than four
+arguments croak with their usage line; the original reads the missing one
+from beyond its arguments (and may crash).
+
+=item * C<IO::AIO::mremap> of a scalar that holds a number or a reference
+instead of a mapping croaks like for any other scalar that is not one; the
+original crashes.
+
+=item * C<aio_fcntl> and C<aio_ioctl> with a modifiable C<undef> as
+C<$arg> pass an empty buffer, as documented above; the original crashes.
+
+=item * C<aio_fiemap> with a negative C<$count> returns all extents; the
+original reads beyond its buffer when the count's low 32 bits are 0 (as
+for -2**63).
 
 =item * C<aio_close> of a descriptor that is not open fails with C<EBADF>
 instead of creating that descriptor.
@@ -2106,6 +2127,16 @@ callbacks.
 =item * C<IO::AIO::reinit> in a process that did not fork first waits for
 the requests being run and drops the rest; the original reinitialises its
 structures under its running threads (undefined behaviour).
+
+=item * When a group member's callback dies, C<poll_cb> dies with that
+error even if the group's own callback runs in the same call (it does, in
+both); the original then dies with an empty error.
+
+=item * A composite request (C<aio_copy>, C<aio_move>, C<aio_rmtree>)
+that croaks on an argument leaves a group that simply completes in the
+next C<poll_cb> (C<aio_scandir> makes none); the original can leave a
+half-made group that makes a later C<flush> die ("busy IO::AIO::REQ
+object expected").
 
 =item * When the system refuses every worker thread (C<RLIMIT_NPROC>),
 requests run in C<poll_cb>, C<poll_wait> and C<flush> instead of waiting
@@ -2127,7 +2158,10 @@ Other differences, where both behaviours are safe:
 =over 4
 
 =item * C<aio_scandir> reads and classifies a directory in one request;
-C<$maxreq> is ignored, as there are no C<stat> requests to bound.
+C<$maxreq> is ignored, as there are no C<stat> requests to bound.  It is
+an XSUB: called as C<&aio_scandir (...)> with a wrong number of arguments
+it croaks with its usage line, and AnyEvent::AIO's one-shot hook given as
+a sub name is looked up in the caller's package, not in C<IO::AIO>.
 
 =item * C<aio_slurp> with C<$length> 0 leaves an ordinary string in
 C<$data>; the original attaches a buffer of its own that, like a mapped

@@ -83,7 +83,9 @@ pub unsafe extern "C" fn aiors_submit_fiemap(
     count: i64,
 ) -> c_int {
     let op = || {
-        let count = u32::try_from(count).ok();
+        // As in IO::AIO: negative asks for all, else the low 32 bits count
+        // (so 2^32 asks for the number of extents, like 0).
+        let count = (count >= 0).then_some(count as u32);
         Ok(Op::Fiemap { fd, start, len, flags, count })
     };
     // SAFETY: forwarded from the caller.

@@ -144,7 +144,7 @@ pub unsafe extern "C" fn aiors_take_panic(buf: *mut c_char, size: usize) -> usiz
 /// panics.
 #[no_mangle]
 pub extern "C" fn aiors_test_panic_next_poll() {
-    TEST_PANIC_NEXT_POLL.with(|test| test.set(true));
+    guard((), || TEST_PANIC_NEXT_POLL.with(|test| test.set(true)));
 }
 
 /// # Safety

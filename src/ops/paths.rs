@@ -29,6 +29,11 @@ pub fn statvfs(target: &Target) -> Result<Output, Errno> {
 /// IO::AIO does: whole seconds truncated towards zero, the rest in ns (so
 /// negative fractions give a negative, invalid tv_nsec).
 pub fn timespec(secs: f64) -> libc::timespec {
+    if secs.is_nan() {
+        // No time at all: an invalid timespec, refused with EINVAL as
+        // IO::AIO's conversion of NaN is.
+        return libc::timespec { tv_sec: 0, tv_nsec: -1 };
+    }
     let whole = secs as libc::time_t;
     libc::timespec { tv_sec: whole, tv_nsec: ((secs - whole as f64) * 1e9) as libc::c_long }
 }

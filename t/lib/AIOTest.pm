@@ -20,6 +20,9 @@ package AIOTest;
 #                       loaded (use IO::AIO) and return its stdout; undef if
 #                       the original is not installed, dies if $code fails
 # run_ours ($code)      the same, but in this perl with our build (blib/)
+# run_original_status ($code), run_ours_status ($code)
+#                       the same, but returning (stdout, wait status)
+#                       instead of dying when $code fails (or crashes)
 # perl_ours ()          the command (list) that runs this perl with our
 #                       build: for a child wrapped in another program
 # skip_unless_original ()
@@ -66,9 +69,9 @@ use File::Temp ();
 use POSIX ();
 
 our @ISA    = ('Exporter');
-our @EXPORT = qw(use_ours drain saturate run_original run_ours perl_ours original_version
-                 original_perl skip_unless_original run_both run_here run_here_and_original
-                 run_req run_group run_group_once cancel_at_once);
+our @EXPORT = qw(use_ours drain saturate run_original run_ours run_original_status run_ours_status
+                 perl_ours original_version original_perl skip_unless_original run_both run_here
+                 run_here_and_original run_req run_group run_group_once cancel_at_once);
 our @EXPORT_OK = qw(spew slurp);   # several tests have their own
 
 # a loaded IO/AIO.pm counts as ours if it lives below some blib/ directory
@@ -213,22 +216,37 @@ sub skip_unless_original {
                                  . original_perl () . ", nothing to compare against");
 }
 
+sub _original {
+   my ($code) = @_;
+
+   _run_perl (
+      "use IO::AIO;\n"
+    . "BEGIN { die qq{not the original IO::AIO: \$INC{'IO/AIO.pm'}\\n} if \$INC{'IO/AIO.pm'} =~ m{(?:^|[/\\\\])blib[/\\\\]} }\n"
+    . "#line 1 \"run_original\"\n"
+    . $code
+   )
+}
+
 sub run_original {
    my ($code) = @_;
 
    return undef unless defined original_version ();
 
-   my ($out, $stderr, $status) = _run_perl (
-      "use IO::AIO;\n"
-    . "BEGIN { die qq{not the original IO::AIO: \$INC{'IO/AIO.pm'}\\n} if \$INC{'IO/AIO.pm'} =~ m{(?:^|[/\\\\])blib[/\\\\]} }\n"
-    . "#line 1 \"run_original\"\n"
-    . $code
-   );
+   my ($out, $stderr, $status) = _original ($code);
 
    die "AIOTest::run_original: code failed (status $status): $stderr"
       if $status;
 
    $out
+}
+
+sub run_original_status {
+   my ($code) = @_;
+
+   return undef unless defined original_version ();
+
+   my ($out, undef, $status) = _original ($code);
+   ($out, $status)
 }
 
 # the blib directories our IO::AIO was loaded from
@@ -242,21 +260,34 @@ sub perl_ours {
    ($^X, _our_blib ())
 }
 
-sub run_ours {
+sub _ours {
    my ($code) = @_;
 
    local $ENV{AIOTEST_ORIGINAL_PERL} = $^X;
-   my ($out, $stderr, $status) = _run_perl (
+   _run_perl (
       "use IO::AIO;\n"
     . "#line 1 \"run_ours\"\n"
     . $code,
       _our_blib ()
-   );
+   )
+}
+
+sub run_ours {
+   my ($code) = @_;
+
+   my ($out, $stderr, $status) = _ours ($code);
 
    die "AIOTest::run_ours: code failed (status $status): $stderr"
       if $status;
 
    $out
+}
+
+sub run_ours_status {
+   my ($code) = @_;
+
+   my ($out, undef, $status) = _ours ($code);
+   ($out, $status)
 }
 
 # what run_both puts in front of each program
