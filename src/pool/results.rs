@@ -112,10 +112,10 @@ impl Pool {
 
     /// The round may have taken the last result: then nothing waits any
     /// more and the descriptor must not stay readable (but must, for
-    /// completions still in the ring).
-    fn settle_if_drained(&self) {
-        if self.batch.is_empty() {
-            self.results_wait();
+    /// completions still in the ring), and a burst's memory goes back.
+    fn settle_if_drained(&mut self) {
+        if self.batch.is_empty() && !self.results_wait() {
+            self.release_memory_after_burst();
         }
     }
 
