@@ -11,6 +11,13 @@ use AIOTest;
 
 BEGIN { use_ours (qw(:DEFAULT poll_fileno poll_cb nreqs nready npending nthreads max_parallel)) }
 
+# waits (up to 30 s) until $n results wait for poll_cb
+sub wait_pending {
+   my ($n) = @_;
+   my $deadline = time + 30;
+   select undef, undef, undef, 0.001 while npending < $n && time < $deadline;
+}
+
 sub readable {
    my $rin = "";
    vec ($rin, poll_fileno, 1) = 1;
@@ -78,8 +85,8 @@ subtest "counters and readiness of poll_fileno" => sub {
    is nthreads, 0, "no threads";
    ok !readable (0.05), "not readable without results";
    IO::AIO::min_parallel 1;   # max_parallel only lowers the limit
-   IO::AIO::poll_wait;
-   1 while npending < 3 && select undef, undef, undef, 0.01;
+   IO::AIO::poll_wait;        # (threads start on submission or polling)
+   wait_pending (3);
    is npending, 3, "npending";
    ok readable (), "readable while results wait";
    IO::AIO::max_poll_reqs 2;
@@ -98,7 +105,7 @@ subtest "a dying callback propagates without losing other results" => sub {
    saturate (0.01);
    aio_nop sub { push @ran, 1; die "boom\n" };
    aio_nop sub { push @ran, 2 };
-   1 while npending < 3 && select undef, undef, undef, 0.01;
+   wait_pending (3);
    ok !eval { poll_cb; 1 }, "poll_cb dies";
    is $@, "boom\n", "with the callback's error";
    drain ();
