@@ -222,13 +222,14 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
         int fail;
         char *buf = prepare_buffer (aTHX_ &data, length, dataoffset, ix, &len, &buffer_offset, &fail);
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ);
+        int64_t pos = SvOK (offset) ? (int64_t)SvIV (offset) : -1;
 
         pin_buffer (aTHX_ req, data, buffer_offset);
         req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, fail
           ? aiors_submit_fail (pool, req->core, fail)
-          : aiors_submit_rw (pool, req->core, ix, fd,
-                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len));
+          : ix ? aiors_submit_write (pool, req->core, fd, pos, buf, len)
+          : aiors_submit_read (pool, req->core, fd, pos, buf, len));
         REQ_RETURN (req);
 }
 
@@ -316,15 +317,15 @@ aio_mkdir (SV8 *pathname, int mode, SV *callback = &PL_sv_undef)
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_INT);
         hold_path (aTHX_ req, &p);
-        check_submitted (aTHX_ req, aiors_submit_path (pool, req->core, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode));
+        check_submitted (aTHX_ req, aiors_submit_mkdir (pool, req->core, p.dir, p.ptr, p.len, mode));
         REQ_RETURN (req);
 }
 
 void
 aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_unlink  = AIORS_PATH_UNLINK
-           aio_rmdir   = AIORS_PATH_RMDIR
+           aio_unlink  = 1
+           aio_rmdir   = 2
            aio_readdir = 0
 	PPCODE:
 {
@@ -332,13 +333,13 @@ aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        if (ix == AIORS_PATH_RMDIR)
+        if (ix == 2)
           dot_to_base (&p);
 
         req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES);
         hold_path (aTHX_ req, &p);
         check_submitted (aTHX_ req, ix
-          ? aiors_submit_path (pool, req->core, ix, p.dir, p.ptr, p.len, 0)
+          ? (ix == 2 ? aiors_submit_rmdir : aiors_submit_unlink) (pool, req->core, p.dir, p.ptr, p.len)
           : aiors_submit_readdir (pool, req->core, p.dir, p.ptr, p.len, 0));
         REQ_RETURN (req);
 }
@@ -458,11 +459,16 @@ nreqs ()
 	OUTPUT:
         RETVAL
 
-const char *
+SV *
 engine ()
 	PROTOTYPE:
 	CODE:
-        RETVAL = aiors_engine (pool);
+{
+        size_t len = 0;
+        const char *name = aiors_engine (pool, &len);
+
+        RETVAL = newSVpvn (name, len); /* undef if NULL */
+}
 	OUTPUT:
         RETVAL
 

@@ -2,35 +2,33 @@
  * path_bodies.h - Shared bodies of the path and stat family (xs/paths.xsh).
  * Part of the glue, included once by AIO.xs (in this order).
  */
-/* An AIORS_ATTR_* request on a filehandle or path. */
+/* A new request on a filehandle or path: *p is the path (p->ptr NULL for
+ * a filehandle) and *fd the descriptor, both held until it is done. */
 static aio_req *
-submit_attr (pTHX_ int which, SV *fh_or_path, int64_t a, int64_t b, SV *callback, enum result_kind kind)
+target_req (pTHX_ SV *fh_or_path, aio_path *p, int *fd, SV *callback, enum result_kind kind)
 {
-  aio_path p;
-  int fd = target_of (aTHX_ fh_or_path, &p);
-  aio_req *req = req_new (aTHX_ callback, kind);
+  aio_req *req;
 
-  hold_target (aTHX_ req, fh_or_path, &p);
-  check_submitted (aTHX_ req, aiors_submit_attr (pool, req->core, which, p.dir, p.ptr, p.len, fd, a, b));
+  *fd = target_of (aTHX_ fh_or_path, p);
+  req = req_new (aTHX_ callback, kind);
+  hold_target (aTHX_ req, fh_or_path, p);
   return req;
 }
 
-/* An AIORS_PATH2_* request (link, symlink, rename). */
+/* A new request on two paths (link, symlink, rename), both held until it
+ * is done; a rename of "." names the working directory by its path. */
 static aio_req *
-submit_path2 (pTHX_ int which, SV *oldpath, SV *newpath, uint32_t flags, SV *callback)
+two_paths_req (pTHX_ SV *oldpath, SV *newpath, aio_path *from, aio_path *to, int is_rename, SV *callback)
 {
-  aio_path from, to;
   aio_req *req;
 
-  path_of (aTHX_ oldpath, &from);
-  path_of (aTHX_ newpath, &to);
-  if (which == AIORS_PATH2_RENAME)
-    dot_to_base (&from);
+  path_of (aTHX_ oldpath, from);
+  path_of (aTHX_ newpath, to);
+  if (is_rename)
+    dot_to_base (from);
 
   req = req_new (aTHX_ callback, RESULT_INT);
-  hold_path (aTHX_ req, &from);
-  hold_path (aTHX_ req, &to);
-  check_submitted (aTHX_ req, aiors_submit_path2 (pool, req->core, which, from.dir, from.ptr, from.len,
-                                  to.dir, to.ptr, to.len, flags));
+  hold_path (aTHX_ req, from);
+  hold_path (aTHX_ req, to);
   return req;
 }
