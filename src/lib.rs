@@ -15,6 +15,7 @@ pub mod pool;
 mod queue;
 pub mod request;
 mod sys;
+pub mod types;
 mod uring;
 
 pub use engine::{Engine, Routes};

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use once_cell::race::OnceBox;
 
 use crate::group::Links;
+pub use crate::types::{Errno, ForeignBuf, Listing};
 
 /// How a request's caller recognises it in events: the address of its
 /// `UserArea`.
@@ -66,16 +67,6 @@ impl Pri {
     }
 }
 
-/// An `errno` value reported by a failed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Errno(pub i32);
-
-impl Errno {
-    pub fn last() -> Errno {
-        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
-    }
-}
-
 /// A path, optionally relative to a working-directory descriptor
 /// (`[$wd, $path]` or an `IO::AIO::WD`); `dir` is `AT_FDCWD` otherwise.
 #[derive(Debug)]
@@ -90,19 +81,6 @@ pub enum Target {
     Path(At),
     Fd(RawFd),
 }
-
-/// Memory owned by the caller (a Perl scalar's string buffer, pinned by the
-/// glue until the request is done) that a worker reads or writes.
-#[derive(Debug)]
-pub struct ForeignBuf {
-    pub ptr: *mut u8,
-    pub len: usize,
-}
-
-// SAFETY: the glue guarantees that the memory stays allocated, unmoved and
-// untouched by Perl from submission until the request is handed back, and
-// only the one worker executing the request accesses it meanwhile.
-unsafe impl Send for ForeignBuf {}
 
 /// What `Op::Slurp` reads: `len` bytes at `offset` (negative: from the
 /// end) into `buf`, or into a new buffer of the file's (remaining) size
@@ -437,7 +415,7 @@ pub enum Output {
     Stat(Box<libc::stat>),
     /// Boxed, as the largest variant: every waiting result pays for the
     /// size of `Output`.
-    Dir(Box<crate::ops::dir::Listing>),
+    Dir(Box<Listing>),
     /// `aio_fiemap`'s extents.
     Extents(Vec<Extent>),
     /// Bytes read into a buffer of the engine's own (`aio_slurp`).

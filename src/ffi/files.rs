@@ -140,7 +140,8 @@ pub unsafe extern "C" fn aiors_submit_fcntl(
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
-    let op = || Ok(Op::Fcntl { fd, cmd, arg: ctl_arg(intarg, buf, buf_len) });
+    // SAFETY: the caller's promise about `buf`.
+    let op = || Ok(Op::Fcntl { fd, cmd, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -161,16 +162,20 @@ pub unsafe extern "C" fn aiors_submit_ioctl(
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
-    let op = || Ok(Op::Ioctl { fd, request, arg: ctl_arg(intarg, buf, buf_len) });
+    // SAFETY: the caller's promise about `buf`.
+    let op = || Ok(Op::Ioctl { fd, request, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
 
-fn ctl_arg(intarg: isize, buf: *mut c_char, buf_len: usize) -> CtlArg {
+/// # Safety
+/// `buf` null or as for `ForeignBuf::new`.
+unsafe fn ctl_arg(intarg: isize, buf: *mut c_char, buf_len: usize) -> CtlArg {
     if buf.is_null() {
         CtlArg::Int(intarg)
     } else {
-        CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len })
+        // SAFETY: forwarded from the caller.
+        CtlArg::Buf(unsafe { ForeignBuf::new(buf.cast(), buf_len) })
     }
 }
 
@@ -191,7 +196,8 @@ pub unsafe extern "C" fn aiors_submit_slurp(
     len: usize,
     buf: *mut c_char,
 ) -> c_int {
-    let buf = (!buf.is_null()).then(|| ForeignBuf { ptr: buf.cast(), len });
+    // SAFETY: the caller's promise about a non-null `buf`.
+    let buf = (!buf.is_null()).then(|| unsafe { ForeignBuf::new(buf.cast(), len) });
     let read = Box::new(SlurpRead { offset, len, buf });
     // SAFETY: forwarded from the caller.
     unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Slurp { path, read }) }
@@ -210,7 +216,8 @@ pub unsafe extern "C" fn aiors_submit_msync(
     len: usize,
     flags: c_int,
 ) -> c_int {
-    let op = || Ok(Op::Msync { mem: ForeignBuf { ptr: mem.cast(), len }, flags });
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Msync { mem: unsafe { ForeignBuf::new(mem.cast(), len) }, flags });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -229,7 +236,8 @@ pub unsafe extern "C" fn aiors_submit_mtouch(
     len: usize,
     modify: c_int,
 ) -> c_int {
-    let op = || Ok(Op::Mtouch { mem: ForeignBuf { ptr: mem.cast(), len }, modify: modify != 0 });
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Mtouch { mem: unsafe { ForeignBuf::new(mem.cast(), len) }, modify: modify != 0 });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }
@@ -246,7 +254,8 @@ pub unsafe extern "C" fn aiors_submit_mlock(
     mem: *mut c_char,
     len: usize,
 ) -> c_int {
-    let op = || Ok(Op::Mlock { mem: ForeignBuf { ptr: mem.cast(), len } });
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Mlock { mem: unsafe { ForeignBuf::new(mem.cast(), len) } });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
 }

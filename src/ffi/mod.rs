@@ -356,7 +356,9 @@ pub unsafe extern "C" fn aiors_pool_successor(old: *mut Pool, keep_fileno: c_int
             fds.retain(|fd| !keep.contains(fd));
             fds.sort_unstable();
             fds.dedup();
-            fds.into_iter().filter(|&fd| fd >= 0).for_each(crate::sys::close);
+            // SAFETY: descriptors of the abandoned pool, which nobody uses
+            // any more.
+            fds.into_iter().filter(|&fd| fd >= 0).for_each(|fd| unsafe { crate::sys::close(fd) });
         }
         fresh
     })

@@ -298,7 +298,8 @@ unsafe fn based_path(
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     // Owned at once: closed even if the submission fails.
-    let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
+    // SAFETY: the caller hands over `fd`.
+    let fd = (fd >= 0).then(|| unsafe { crate::sys::own_fd(fd) });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, move || Ok(Op::WdClose { fd })) }
 }

@@ -202,7 +202,8 @@ pub unsafe extern "C" fn aiors_submit_read(
 ) -> c_int {
     let op = || {
         let offset = (offset >= 0).then_some(offset);
-        Ok(Op::Read { fd, offset, buf: ForeignBuf { ptr: buf.cast(), len } })
+        // SAFETY: the caller's promise about `buf`.
+        Ok(Op::Read { fd, offset, buf: unsafe { ForeignBuf::new(buf.cast(), len) } })
     };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
@@ -225,7 +226,8 @@ pub unsafe extern "C" fn aiors_submit_write(
 ) -> c_int {
     let op = || {
         let offset = (offset >= 0).then_some(offset);
-        Ok(Op::Write { fd, offset, buf: ForeignBuf { ptr: buf as *mut u8, len } })
+        // SAFETY: the caller's promise about `buf`; a write only reads it.
+        Ok(Op::Write { fd, offset, buf: unsafe { ForeignBuf::new(buf as *mut u8, len) } })
     };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
