@@ -19,8 +19,8 @@
 
 #include "aiors.h"
 #include "constants.h"
-#include "mmap.h"
-#include "helpers.h"
+#include "mmap.inc"
+#include "helpers.inc"
 
 #define READDIR_DENTS 0x01 /* IO::AIO::READDIR_DENTS */
 #define READDIR_PRIVATE 0x300 /* IO::AIO's own bits, never handed back */
@@ -97,12 +97,13 @@ static HV *req_stash, *grp_stash, *wd_stash;
 static MGVTBL req_vtbl;
 
 /* The glue, by concern (each file is included once, in this order). */
-#include "requests.h"
-#include "arguments.h"
-#include "results.h"
-#include "polling.h"
-#include "buffers.h"
-#include "path_bodies.h"
+#include "lifecycle.inc"
+#include "requests.inc"
+#include "arguments.inc"
+#include "results.inc"
+#include "polling.inc"
+#include "buffers.inc"
+#include "bodies.inc"
 
 typedef SV SV8;
 
@@ -190,10 +191,9 @@ void
 aio_close (SV *fh, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_close (pool, req->core, fd));
         REQ_RETURN (req);
 }
@@ -202,10 +202,9 @@ void
 aio_seek (SV *fh, SV *offset, int whence, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_seek (pool, req->core, fd, SvIV (offset), whence));
         REQ_RETURN (req);
 }
@@ -388,15 +387,14 @@ aioreq_pri (int pri = NO_INIT)
 	CODE:
         RETVAL = next_pri;
         if (items > 0)
-          next_pri = pri < -4 ? -4 : pri > 4 ? 4 : pri;
+          next_pri = clamp_pri (pri);
 	OUTPUT:
         RETVAL
 
 void
 aioreq_nice (int nice = 0)
 	CODE:
-        nice = next_pri - nice;
-        next_pri = nice < -4 ? -4 : nice > 4 ? 4 : nice;
+        next_pri = clamp_pri (next_pri - nice);
 
 void
 flush ()

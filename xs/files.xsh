@@ -11,11 +11,12 @@ aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
            aio_syncfs    = 2
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, (ix == 0 ? aiors_submit_fsync : ix == 1 ? aiors_submit_fdatasync : aiors_submit_syncfs) (pool, req->core, fd));
+        check_submitted (aTHX_ req, (ix == 0 ? aiors_submit_fsync
+                                     : ix == 1 ? aiors_submit_fdatasync
+                                     : aiors_submit_syncfs) (pool, req->core, fd));
         REQ_RETURN (req);
 }
 
@@ -23,10 +24,9 @@ void
 aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_sync_file_range (pool, req->core, fd, offset, nbytes, flags));
         REQ_RETURN (req);
 }
@@ -35,10 +35,9 @@ void
 aio_allocate (SV *fh, int mode, off_t offset, size_t len, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_fallocate (pool, req->core, fd, mode, offset, len));
         REQ_RETURN (req);
 }
@@ -47,10 +46,9 @@ void
 aio_readahead (SV *fh, off_t offset, size_t length, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_readahead (pool, req->core, fd, offset, length));
         REQ_RETURN (req);
 }

@@ -3,7 +3,7 @@
 # The path and stat family (aio_statvfs ... aio_rename2) and working
 # directories (aio_wd, IO::AIO::WD).  Requests on a filehandle or path
 # start with target_req, those on two paths with two_paths_req
-# (path_bodies.h); pathnames go through path_of.
+# (bodies.inc); pathnames go through path_of.
 
 void
 aio_statvfs (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
