@@ -1,5 +1,5 @@
 //! Checks at compile time that the C header the XS glue includes
-//! (`xs/aiors.h`) states the same constant values as `src/ffi.rs`: every
+//! (`xs/aiors.h`) states the same constant values as `src/ffi/`: every
 //! `#define AIORS_NAME <integer>` becomes a `const` assertion against
 //! `ffi::AIORS_NAME`, so the two cannot drift apart.
 
@@ -24,7 +24,7 @@ fn main() {
         if name.starts_with("AIORS_") && value.parse::<i64>().is_ok() {
             writeln!(
                 checks,
-                "const _: () = assert!(super::{name} as i64 == {value}, \"{header}: {name} differs from src/ffi.rs\");"
+                "const _: () = assert!(super::{name} as i64 == {value}, \"{header}: {name} differs from src/ffi/\");"
             )
             .unwrap();
         }

@@ -76,8 +76,8 @@ impl Routes {
     /// the threads too.
     pub(crate) fn takes(self, op: &Op, regular: impl FnOnce(RawFd) -> bool) -> bool {
         match op {
-            Op::Read { fd, offset, buf } => self.read && takes_rw(*offset, buf.len) && regular(*fd),
-            Op::Write { fd, offset, buf } => self.write && takes_rw(*offset, buf.len) && regular(*fd),
+            Op::Read { fd, offset, buf } => self.read && takes_rw(*offset, buf.len()) && regular(*fd),
+            Op::Write { fd, offset, buf } => self.write && takes_rw(*offset, buf.len()) && regular(*fd),
             Op::Open { .. } => self.open,
             Op::Stat { target: Target::Path(_) | Target::Fd(_), .. } => self.stat,
             Op::Fsync { .. } | Op::Fdatasync { .. } => self.fsync,
@@ -209,7 +209,8 @@ mod tests {
 
     #[test]
     fn routing_keeps_the_thread_path_where_the_ring_would_differ() {
-        let buf = || crate::request::ForeignBuf { ptr: std::ptr::null_mut(), len: 10 };
+        // SAFETY: these requests are only routed, never run.
+        let buf = || unsafe { crate::request::ForeignBuf::new(std::ptr::null_mut(), 10) };
         let all = Routes::ALL;
         let yes = |_| true;
         assert!(all.takes(&Op::Read { fd: 0, offset: None, buf: buf() }, yes));
@@ -218,15 +219,18 @@ mod tests {
         assert!(!all.takes(&Op::Read { fd: 0, offset: Some(-1), buf: buf() }, yes));
         assert!(!all.takes(&Op::Close { fd: 0 }, yes), "close keeps its dup2 semantics");
         assert!(!Routes::NONE.takes(&Op::Fsync { fd: 0 }, yes));
-        let big = crate::request::ForeignBuf { ptr: std::ptr::null_mut(), len: MAX_RW + 1 };
+        // SAFETY: as above.
+        let big = unsafe { crate::request::ForeignBuf::new(std::ptr::null_mut(), MAX_RW + 1) };
         assert!(!all.takes(&Op::Write { fd: 0, offset: None, buf: big }, yes));
         let (pipe_r, pipe_w) = crate::sys::pipe_nonblocking().unwrap();
         assert!(!is_regular(pipe_r));
         assert!(!is_regular(-1));
         let file = std::fs::File::open("/proc/self/exe").unwrap();
         assert!(is_regular(std::os::unix::io::AsRawFd::as_raw_fd(&file)));
-        crate::sys::close(pipe_r);
-        crate::sys::close(pipe_w);
+        // SAFETY: the test's own descriptor.
+        unsafe { crate::sys::close(pipe_r) };
+        // SAFETY: the test's own descriptor.
+        unsafe { crate::sys::close(pipe_w) };
     }
 }
 
@@ -306,8 +310,18 @@ mod pool_tests {
         At { dir: libc::AT_FDCWD, path: CString::new(path).unwrap() }
     }
 
-    fn buf(bytes: &mut [u8]) -> ForeignBuf {
-        ForeignBuf { ptr: bytes.as_mut_ptr(), len: bytes.len() }
+    /// # Safety
+    /// `bytes` must outlive the request the buffer goes into.
+    unsafe fn buf(bytes: &mut [u8]) -> ForeignBuf {
+        // SAFETY: forwarded from the caller.
+        unsafe { ForeignBuf::new(bytes.as_mut_ptr(), bytes.len()) }
+    }
+
+    /// A buffer of 64 bytes of its own, leaked so that it outlives its request.
+    fn scratch() -> ForeignBuf {
+        let bytes = Box::leak(vec![0u8; 64].into_boxed_slice());
+        // SAFETY: leaked, so valid for ever, and used by this buffer alone.
+        unsafe { ForeignBuf::new(bytes.as_mut_ptr(), bytes.len()) }
     }
 
     fn tmp(name: &str) -> std::path::PathBuf {
@@ -326,7 +340,6 @@ mod pool_tests {
         let mut seen = Vec::new();
         for mut pool in pools() {
             let mut names = Named::default();
-            let mut bytes = vec![0u8; 64];
             let ops = vec![
                 Op::Open { path: at("/nonexistent/aiors"), flags: libc::O_RDONLY, mode: 0 },
                 Op::Open { path: at(file.to_str().unwrap()), flags: libc::O_RDONLY, mode: 0 },
@@ -340,16 +353,16 @@ mod pool_tests {
                 Op::stat(Target::Fd(f.as_raw_fd()), true),
                 Op::stat(Target::Fd(-1), true),
                 Op::stat(Target::Fd(9999), true),
-                Op::Read { fd: 9999, offset: None, buf: buf(&mut bytes) },
-                Op::Read { fd: -1, offset: Some(0), buf: buf(&mut bytes) },
-                Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: buf(&mut bytes) },
-                Op::Read { fd: f.as_raw_fd(), offset: Some(1 << 40), buf: buf(&mut bytes) },
-                Op::Read { fd: d.as_raw_fd(), offset: None, buf: buf(&mut bytes) },
-                Op::Read { fd: d.as_raw_fd(), offset: Some(0), buf: buf(&mut bytes) },
-                Op::Read { fd: pipe_r, offset: None, buf: buf(&mut bytes) },
-                Op::Read { fd: pipe_r, offset: Some(0), buf: buf(&mut bytes) },
-                Op::Write { fd: pipe_w, offset: Some(0), buf: buf(&mut bytes) },
-                Op::Write { fd: f.as_raw_fd(), offset: None, buf: buf(&mut bytes) },
+                Op::Read { fd: 9999, offset: None, buf: scratch() },
+                Op::Read { fd: -1, offset: Some(0), buf: scratch() },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: scratch() },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(1 << 40), buf: scratch() },
+                Op::Read { fd: d.as_raw_fd(), offset: None, buf: scratch() },
+                Op::Read { fd: d.as_raw_fd(), offset: Some(0), buf: scratch() },
+                Op::Read { fd: pipe_r, offset: None, buf: scratch() },
+                Op::Read { fd: pipe_r, offset: Some(0), buf: scratch() },
+                Op::Write { fd: pipe_w, offset: Some(0), buf: scratch() },
+                Op::Write { fd: f.as_raw_fd(), offset: None, buf: scratch() },
                 Op::Fsync { fd: 9999 },
                 Op::Fdatasync { fd: f.as_raw_fd() },
                 Op::Fsync { fd: pipe_r },
@@ -369,8 +382,10 @@ mod pool_tests {
             assert_eq!(threads[12].1, Seen::Err(libc::EBADF));
             assert_eq!(threads[14].1, Seen::Int(4));
         }
-        crate::sys::close(pipe_r);
-        crate::sys::close(pipe_w);
+        // SAFETY: the test's own descriptor.
+        unsafe { crate::sys::close(pipe_r) };
+        // SAFETY: the test's own descriptor.
+        unsafe { crate::sys::close(pipe_w) };
         std::fs::remove_file(file).unwrap();
     }
 
@@ -396,11 +411,14 @@ mod pool_tests {
         let mut back = [0u8; 4];
         let mut early = [0u8; 4];
         let mut gone = *b"XXXX";
-        names.submit(&pool, 1, Pri::new(0), Op::Write { fd, offset: Some(0), buf: buf(&mut data) });
-        names.submit(&pool, 2, Pri::new(-1), Op::Read { fd, offset: Some(0), buf: buf(&mut back) });
-        let cancelled = names.submit(&pool, 3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: buf(&mut gone) });
+        // SAFETY: the arrays outlive the requests, all drained below.
+        let bufs = unsafe { [buf(&mut data), buf(&mut back), buf(&mut gone), buf(&mut early)] };
+        let [data_buf, back_buf, gone_buf, early_buf] = bufs;
+        names.submit(&pool, 1, Pri::new(0), Op::Write { fd, offset: Some(0), buf: data_buf });
+        names.submit(&pool, 2, Pri::new(-1), Op::Read { fd, offset: Some(0), buf: back_buf });
+        let cancelled = names.submit(&pool, 3, Pri::new(0), Op::Write { fd, offset: Some(4), buf: gone_buf });
         group::cancel(&cancelled);
-        names.submit(&pool, 4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: buf(&mut early) });
+        names.submit(&pool, 4, Pri::new(4), Op::Read { fd, offset: Some(0), buf: early_buf });
         names.submit(&pool, 5, Pri::new(0), Op::stat(Target::Fd(fd), true));
         let done = drain(&mut pool, &names);
         let names: Vec<usize> = done.iter().map(|(t, _)| *t).filter(|&t| t < 100).collect();

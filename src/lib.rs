@@ -16,6 +16,7 @@ mod queue;
 pub mod request;
 pub mod stats;
 mod sys;
+pub mod types;
 mod uring;
 
 pub use engine::{Engine, Routes};

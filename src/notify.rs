@@ -3,8 +3,8 @@
 
 use std::os::unix::io::RawFd;
 
-use crate::request::Errno;
 use crate::sys;
+use crate::types::Errno;
 
 #[derive(Debug)]
 pub(crate) struct Notifier {
@@ -40,9 +40,11 @@ impl Notifier {
     /// syscalls, so a forked child may call it before anything else runs.
     pub fn renew(&self) -> Result<(), Errno> {
         let fresh = if self.write_fd == self.read_fd { Self::with_eventfd()? } else { Self::with_pipe()? };
-        sys::dup3(fresh.read_fd, self.read_fd)?;
+        // SAFETY: the notifier owns its descriptors; they keep their numbers.
+        unsafe { sys::dup3(fresh.read_fd, self.read_fd) }?;
         if fresh.write_fd != fresh.read_fd {
-            sys::dup3(fresh.write_fd, self.write_fd)?;
+            // SAFETY: as above.
+            unsafe { sys::dup3(fresh.write_fd, self.write_fd) }?;
         }
         Ok(()) // dropping `fresh` closes its own numbers
     }
@@ -83,9 +85,11 @@ impl Notifier {
 
 impl Drop for Notifier {
     fn drop(&mut self) {
-        sys::close(self.read_fd);
+        // SAFETY: the notifier owns its descriptors.
+        unsafe { sys::close(self.read_fd) };
         if self.write_fd != self.read_fd {
-            sys::close(self.write_fd);
+            // SAFETY: as above.
+            unsafe { sys::close(self.write_fd) };
         }
     }
 }
@@ -118,7 +122,8 @@ mod tests {
         for notifier in [Notifier::new().unwrap(), Notifier::with_pipe().unwrap()] {
             let fds = notifier.fds();
             // Copies of the old descriptors, as a forked parent holds them.
-            let parent = fds.map(|fd| sys::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0).unwrap() as RawFd);
+            // SAFETY: F_DUPFD_CLOEXEC takes no pointer and closes nothing.
+            let parent = fds.map(|fd| unsafe { sys::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) }.unwrap() as RawFd);
             notifier.signal();
             notifier.renew().unwrap();
             assert_eq!(notifier.fds(), fds);
@@ -127,7 +132,8 @@ mod tests {
             notifier.signal();
             assert!(!readable(parent[0]), "the new signal does not reach the old object");
             assert!(readable(notifier.fd()));
-            parent.into_iter().for_each(sys::close);
+            // SAFETY: the test's own duplicates.
+            parent.into_iter().for_each(|fd| unsafe { sys::close(fd) });
         }
     }
 }

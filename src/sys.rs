@@ -5,7 +5,7 @@ use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use std::os::unix::io::RawFd;
 
-use crate::request::{Errno, ForeignBuf};
+use crate::types::{Errno, ForeignBuf};
 
 /// Converts a libc-style `-1 on error` return into a `Result`.
 fn check(ret: i64) -> Result<i64, Errno> {
@@ -45,7 +45,8 @@ pub fn dead_pipe() -> Result<RawFd, Errno> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: `fds` has room for the two descriptors pipe2 writes.
     check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }.into())?;
-    close(fds[1]);
+    // SAFETY: just made, ours alone.
+    unsafe { close(fds[1]) };
     Ok(fds[0])
 }
 
@@ -59,8 +60,10 @@ pub fn read_into(fd: RawFd, bytes: &mut [u8]) -> Result<i64, Errno> {
     retry(|| unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } as i64)
 }
 
-pub fn close(fd: RawFd) {
-    // SAFETY: closing a descriptor we own; errors are of no use here.
+/// # Safety
+/// `fd` must be owned by the caller: nobody else uses or closes it.
+pub unsafe fn close(fd: RawFd) {
+    // SAFETY: the caller owns `fd`; errors are of no use here.
     unsafe { libc::close(fd) };
 }
 
@@ -69,14 +72,26 @@ pub fn open_at(dir: RawFd, path: &CStr, flags: i32, mode: u32) -> Result<RawFd, 
     retry(|| unsafe { libc::openat(dir, path.as_ptr(), flags | libc::O_CLOEXEC, mode) } as i64).map(|fd| fd as RawFd)
 }
 
-pub fn dup2(from: RawFd, to: RawFd) -> Result<i64, Errno> {
-    // SAFETY: plain syscall without pointers.
+/// `open_at`, the descriptor owned by the result.
+pub fn open_owned(dir: RawFd, path: &CStr, flags: i32, mode: u32) -> Result<std::os::unix::io::OwnedFd, Errno> {
+    // SAFETY: a descriptor just opened, owned by nobody else.
+    open_at(dir, path, flags, mode).map(|fd| unsafe { own_fd(fd) })
+}
+
+/// # Safety
+/// `to` is closed and replaced: the caller must own it, or act for its
+/// owner (as `aio_close` does).
+pub unsafe fn dup2(from: RawFd, to: RawFd) -> Result<i64, Errno> {
+    // SAFETY: no pointers; the caller owns `to`.
     retry(|| unsafe { libc::dup2(from, to) } as i64)
 }
 
 /// dup3(2) with O_CLOEXEC: `to` then refers to what `from` does.
-pub fn dup3(from: RawFd, to: RawFd) -> Result<i64, Errno> {
-    // SAFETY: plain syscall without pointers.
+///
+/// # Safety
+/// As for `dup2`.
+pub unsafe fn dup3(from: RawFd, to: RawFd) -> Result<i64, Errno> {
+    // SAFETY: no pointers; the caller owns `to`.
     retry(|| unsafe { libc::dup3(from, to, libc::O_CLOEXEC) } as i64)
 }
 
@@ -91,8 +106,8 @@ pub fn read_buf(fd: RawFd, offset: Option<i64>, buf: &ForeignBuf) -> Result<i64,
     // life of the request, and only this worker touches it meanwhile.
     retry(|| unsafe {
         match offset {
-            Some(offset) => libc::pread(fd, buf.ptr.cast(), buf.len, offset),
-            None => libc::read(fd, buf.ptr.cast(), buf.len),
+            Some(offset) => libc::pread(fd, buf.ptr().cast(), buf.len(), offset),
+            None => libc::read(fd, buf.ptr().cast(), buf.len()),
         }
     } as i64)
 }
@@ -102,8 +117,8 @@ pub fn write_buf(fd: RawFd, offset: Option<i64>, buf: &ForeignBuf) -> Result<i64
     // SAFETY: as for `read_buf`, the memory is pinned and readable.
     retry(|| unsafe {
         match offset {
-            Some(offset) => libc::pwrite(fd, buf.ptr.cast(), buf.len, offset),
-            None => libc::write(fd, buf.ptr.cast(), buf.len),
+            Some(offset) => libc::pwrite(fd, buf.ptr().cast(), buf.len(), offset),
+            None => libc::write(fd, buf.ptr().cast(), buf.len()),
         }
     } as i64)
 }
@@ -159,10 +174,13 @@ pub fn poll_one(pollfd: &mut libc::pollfd, timeout_ms: i32) -> i32 {
     unsafe { libc::poll(pollfd, 1, timeout_ms) }.max(0)
 }
 
-/// Takes ownership of a descriptor a syscall just returned.
-pub fn own_fd(fd: RawFd) -> std::os::unix::io::OwnedFd {
+/// Takes ownership of a descriptor (one a syscall just returned).
+///
+/// # Safety
+/// `fd` must be open and owned by nobody else (the result closes it).
+pub unsafe fn own_fd(fd: RawFd) -> std::os::unix::io::OwnedFd {
     use std::os::unix::io::FromRawFd;
-    // SAFETY: `fd` was just opened by us and is owned by nobody else.
+    // SAFETY: the caller hands over sole ownership of `fd`.
     unsafe { std::os::unix::io::OwnedFd::from_raw_fd(fd) }
 }
 
@@ -188,10 +206,10 @@ pub fn pread_into(fd: RawFd, bytes: &mut [u8], offset: i64) -> Result<i64, Errno
 
 /// pread(2) into foreign memory, `skip` bytes into it.
 pub fn pread_buf(fd: RawFd, buf: &ForeignBuf, skip: usize, offset: i64) -> Result<i64, Errno> {
-    let skip = skip.min(buf.len);
+    let skip = skip.min(buf.len());
     // SAFETY: the glue pins `buf` (valid for `len` writable bytes) for the
     // life of the request; `skip <= len` keeps the range inside it.
-    retry(|| unsafe { libc::pread(fd, buf.ptr.add(skip).cast(), buf.len - skip, offset) } as i64)
+    retry(|| unsafe { libc::pread(fd, buf.ptr().add(skip).cast(), buf.len() - skip, offset) } as i64)
 }
 
 pub fn readahead(fd: RawFd, offset: i64, len: usize) -> Result<i64, Errno> {
@@ -219,16 +237,22 @@ pub fn ioctl_fiemap(fd: RawFd, buf: &mut [u64]) -> Result<i64, Errno> {
 }
 
 /// fcntl(2) with an integer or pointer argument (`arg` is either).
-pub fn fcntl(fd: RawFd, cmd: i32, arg: usize) -> Result<i64, Errno> {
-    // SAFETY: a pointer `arg` comes from a pinned scalar buffer sized like
-    // Perl's own fcntl does; commands that read or write through their
-    // argument are the caller's responsibility, exactly as with fcntl(2).
+///
+/// # Safety
+/// What `cmd` does must be sound: memory it reads or writes through `arg`
+/// valid for that (for the glue: a pinned scalar buffer sized like Perl's
+/// own fcntl does), descriptors it closes or replaces owned by the caller.
+pub unsafe fn fcntl(fd: RawFd, cmd: i32, arg: usize) -> Result<i64, Errno> {
+    // SAFETY: the caller's promise.
     check(unsafe { libc::fcntl(fd, cmd, arg) }.into())
 }
 
 /// ioctl(2) with an integer or pointer argument (`arg` is either).
-pub fn ioctl(fd: RawFd, request: u64, arg: usize) -> Result<i64, Errno> {
-    // SAFETY: as for `fcntl`.
+///
+/// # Safety
+/// As for `fcntl`, for what `request` does.
+pub unsafe fn ioctl(fd: RawFd, request: u64, arg: usize) -> Result<i64, Errno> {
+    // SAFETY: the caller's promise.
     check(unsafe { libc::ioctl(fd, request as libc::c_ulong, arg) }.into())
 }
 
@@ -256,12 +280,12 @@ pub fn sync_file_range(fd: RawFd, offset: i64, nbytes: usize, flags: u32) -> Res
 /// msync(2) of whole pages; the kernel checks that they are mapped.
 pub fn msync(mem: &ForeignBuf, flags: i32) -> Result<i64, Errno> {
     // SAFETY: no memory is accessed by us; the kernel validates the range.
-    check(unsafe { libc::msync(mem.ptr.cast(), mem.len, flags) }.into())
+    check(unsafe { libc::msync(mem.ptr().cast(), mem.len(), flags) }.into())
 }
 
 pub fn mlock(mem: &ForeignBuf) -> Result<i64, Errno> {
     // SAFETY: no memory is accessed by us; the kernel validates the range.
-    check(unsafe { libc::mlock(mem.ptr.cast(), mem.len) }.into())
+    check(unsafe { libc::mlock(mem.ptr().cast(), mem.len()) }.into())
 }
 
 pub fn mlockall(flags: i32) -> Result<i64, Errno> {
@@ -285,10 +309,10 @@ pub fn touch_pages(mem: &ForeignBuf, page: usize, modify: bool, stop: impl Fn() 
         return touch_by_hand(mem, 0, page, modify, stop);
     }
     let mut at = 0;
-    while at < mem.len {
-        let len = (mem.len - at).min(CHUNK * page);
+    while at < mem.len() {
+        let len = (mem.len() - at).min(CHUNK * page);
         // SAFETY: madvise only inspects the range; an invalid one fails.
-        let rc = unsafe { libc::madvise(mem.ptr.add(at).cast(), len, advice) };
+        let rc = unsafe { libc::madvise(mem.ptr().add(at).cast(), len, advice) };
         if rc != 0 {
             match Errno::last() {
                 Errno(libc::EINTR) | Errno(libc::EAGAIN) => continue,
@@ -311,13 +335,10 @@ fn populate_supported() -> bool {
     static SUPPORTED: once_cell::race::OnceBool = once_cell::race::OnceBool::new();
     SUPPORTED.get_or_init(|| {
         let probe = [0u8; 1];
-        let mut mem = ForeignBuf { ptr: probe.as_ptr() as *mut u8, len: 1 };
-        let mask = page_size() - 1;
-        mem.ptr = (mem.ptr as usize & !mask) as *mut u8;
-        mem.len = page_size();
+        let page = (probe.as_ptr() as usize & !(page_size() - 1)) as *mut libc::c_void;
         // SAFETY: our own stack page, mapped and readable; madvise only
         // faults it in.
-        unsafe { libc::madvise(mem.ptr.cast(), mem.len, 22) == 0 }
+        unsafe { libc::madvise(page, page_size(), 22) == 0 }
     })
 }
 
@@ -329,13 +350,13 @@ fn touch_by_hand(
     modify: bool,
     stop: impl Fn() -> bool,
 ) -> Result<(), Errno> {
-    while at < mem.len {
+    while at < mem.len() {
         // SAFETY: `mem` covers whole pages of a pinned scalar's memory (its
         // string rounded out to page boundaries, which are mapped as a
         // whole); volatile accesses keep the touch from being optimised
         // away, and writing back the byte just read leaves the data as is.
         unsafe {
-            let p = mem.ptr.add(at);
+            let p = mem.ptr().add(at);
             let byte = std::ptr::read_volatile(p);
             if modify {
                 std::ptr::write_volatile(p, byte);
@@ -376,7 +397,7 @@ pub fn now_secs() -> i64 {
 /// Opens `path` without reading or writing it (`O_PATH`), e.g. to ask
 /// about its file system.
 pub fn open_path_at(dir: RawFd, path: &CStr, extra_flags: i32) -> Result<std::os::unix::io::OwnedFd, Errno> {
-    open_at(dir, path, libc::O_PATH | extra_flags, 0).map(own_fd)
+    open_owned(dir, path, libc::O_PATH | extra_flags, 0)
 }
 
 pub fn fstatvfs(fd: RawFd) -> Result<Box<libc::statvfs>, Errno> {

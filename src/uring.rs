@@ -188,10 +188,10 @@ fn prepare(slot: &mut InFlight) -> io_uring::squeue::Entry {
     let empty: &CStr = CStr::from_bytes_with_nul(b"\0").expect("a C string");
     match &slot.job.op {
         Op::Read { fd, offset, buf } => {
-            opcode::Read::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build()
+            opcode::Read::new(types::Fd(*fd), buf.ptr(), buf.len() as u32).offset(position(*offset)).build()
         }
         Op::Write { fd, offset, buf } => {
-            opcode::Write::new(types::Fd(*fd), buf.ptr, buf.len as u32).offset(position(*offset)).build()
+            opcode::Write::new(types::Fd(*fd), buf.ptr(), buf.len() as u32).offset(position(*offset)).build()
         }
         Op::Open { path, flags, mode } => opcode::OpenAt::new(types::Fd(path.dir), path.path.as_ptr())
             .flags(flags | libc::O_CLOEXEC)
@@ -226,7 +226,8 @@ fn outcome(op: &Op, res: i32, statx: Option<Box<MaybeUninit<libc::statx>>>) -> O
     }
     match op {
         Op::Read { .. } | Op::Write { .. } | Op::Fsync { .. } | Op::Fdatasync { .. } => Ok(Output::Int(res.into())),
-        Op::Open { .. } => Ok(Output::Fd(sys::own_fd(res))),
+        // SAFETY: a descriptor the ring just opened for us.
+        Op::Open { .. } => Ok(Output::Fd(unsafe { sys::own_fd(res) })),
         Op::Stat { .. } => {
             let statx = statx.ok_or(Errno(libc::EIO))?;
             // SAFETY: the statx completed successfully, so the kernel

@@ -19,8 +19,8 @@
 
 #include "aiors.h"
 #include "constants.h"
-#include "mmap.h"
-#include "helpers.h"
+#include "mmap.inc"
+#include "helpers.inc"
 
 #define READDIR_DENTS 0x01 /* IO::AIO::READDIR_DENTS */
 #define READDIR_PRIVATE 0x300 /* IO::AIO's own bits, never handed back */
@@ -97,13 +97,14 @@ static HV *req_stash, *grp_stash, *wd_stash;
 static MGVTBL req_vtbl;
 
 /* The glue, by concern (each file is included once, in this order). */
-#include "requests.h"
-#include "arguments.h"
-#include "results.h"
-#include "stats.h"
-#include "polling.h"
-#include "buffers.h"
-#include "path_bodies.h"
+#include "stats.inc"
+#include "lifecycle.inc"
+#include "requests.inc"
+#include "arguments.inc"
+#include "results.inc"
+#include "polling.inc"
+#include "buffers.inc"
+#include "bodies.inc"
 
 typedef SV SV8;
 
@@ -192,10 +193,9 @@ void
 aio_close (SV *fh, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_close (pool, req->core, fd));
         REQ_RETURN (req);
 }
@@ -204,10 +204,9 @@ void
 aio_seek (SV *fh, SV *offset, int whence, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, aiors_submit_seek (pool, req->core, fd, SvIV (offset), whence));
         REQ_RETURN (req);
 }
@@ -224,13 +223,14 @@ aio_read (SV *fh, SV *offset, SV *length, SV8 *data, IV dataoffset, SV *callback
         int fail;
         char *buf = prepare_buffer (aTHX_ &data, length, dataoffset, ix, &len, &buffer_offset, &fail);
         aio_req *req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_READ);
+        int64_t pos = SvOK (offset) ? (int64_t)SvIV (offset) : -1;
 
         pin_buffer (aTHX_ req, data, buffer_offset);
         req_keep (aTHX_ req, newSVsv (fh));
         check_submitted (aTHX_ req, fail
           ? aiors_submit_fail (pool, req->core, fail)
-          : aiors_submit_rw (pool, req->core, ix, fd,
-                             SvOK (offset) ? (int64_t)SvIV (offset) : -1, buf, len));
+          : ix ? aiors_submit_write (pool, req->core, fd, pos, buf, len)
+          : aiors_submit_read (pool, req->core, fd, pos, buf, len));
         REQ_RETURN (req);
 }
 
@@ -318,15 +318,15 @@ aio_mkdir (SV8 *pathname, int mode, SV *callback = &PL_sv_undef)
         path_of (aTHX_ pathname, &p);
         req = req_new (aTHX_ callback, RESULT_INT);
         hold_path (aTHX_ req, &p);
-        check_submitted (aTHX_ req, aiors_submit_path (pool, req->core, AIORS_PATH_MKDIR, p.dir, p.ptr, p.len, mode));
+        check_submitted (aTHX_ req, aiors_submit_mkdir (pool, req->core, p.dir, p.ptr, p.len, mode));
         REQ_RETURN (req);
 }
 
 void
 aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_unlink  = AIORS_PATH_UNLINK
-           aio_rmdir   = AIORS_PATH_RMDIR
+           aio_unlink  = 1
+           aio_rmdir   = 2
            aio_readdir = 0
 	PPCODE:
 {
@@ -334,13 +334,13 @@ aio_unlink (SV8 *pathname, SV *callback = &PL_sv_undef)
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        if (ix == AIORS_PATH_RMDIR)
+        if (ix == 2)
           dot_to_base (&p);
 
         req = req_new (aTHX_ callback, ix ? RESULT_INT : RESULT_NAMES);
         hold_path (aTHX_ req, &p);
         check_submitted (aTHX_ req, ix
-          ? aiors_submit_path (pool, req->core, ix, p.dir, p.ptr, p.len, 0)
+          ? (ix == 2 ? aiors_submit_rmdir : aiors_submit_unlink) (pool, req->core, p.dir, p.ptr, p.len)
           : aiors_submit_readdir (pool, req->core, p.dir, p.ptr, p.len, 0));
         REQ_RETURN (req);
 }
@@ -389,15 +389,14 @@ aioreq_pri (int pri = NO_INIT)
 	CODE:
         RETVAL = next_pri;
         if (items > 0)
-          next_pri = pri < -4 ? -4 : pri > 4 ? 4 : pri;
+          next_pri = clamp_pri (pri);
 	OUTPUT:
         RETVAL
 
 void
 aioreq_nice (int nice = 0)
 	CODE:
-        nice = next_pri - nice;
-        next_pri = nice < -4 ? -4 : nice > 4 ? 4 : nice;
+        next_pri = clamp_pri (next_pri - nice);
 
 void
 flush ()
@@ -460,11 +459,16 @@ nreqs ()
 	OUTPUT:
         RETVAL
 
-const char *
+SV *
 engine ()
 	PROTOTYPE:
 	CODE:
-        RETVAL = aiors_engine (pool);
+{
+        size_t len = 0;
+        const char *name = aiors_engine (pool, &len);
+
+        RETVAL = newSVpvn (name, len); /* undef if NULL */
+}
 	OUTPUT:
         RETVAL
 

@@ -1,7 +1,7 @@
 /*
  * aiors.h - the C ABI of the IO::AIO engine (implemented in src/ffi/).
  *
- * Ownership and threading (see src/ffi.rs for the full rules):
+ * Ownership and threading (see src/ffi/mod.rs for the full rules):
  *  - aiors_pool: created by aiors_pool_new, owned by the caller, used from
  *    one thread only; aiors_pool_successor abandons it for a new one (in
  *    a forked child, or after its threads were stopped).
@@ -42,10 +42,6 @@ typedef struct aiors_req aiors_req;
 #define AIORS_ADD_IN_ANOTHER_GROUP 3
 #define AIORS_ADD_CYCLE            4
 
-#define AIORS_PATH_UNLINK 1
-#define AIORS_PATH_RMDIR  2
-#define AIORS_PATH_MKDIR  3
-
 typedef struct {
   int kind;        /* AIORS_EVENT_* */
   int cancelled;   /* DONE: do not run the callback */
@@ -70,8 +66,9 @@ size_t aiors_nreqs    (aiors_pool *pool);
 size_t aiors_nready   (aiors_pool *pool);
 size_t aiors_npending (aiors_pool *pool);
 size_t aiors_nthreads (aiors_pool *pool);
-/* "threads" or "uring": the engine chosen at pool creation (static string) */
-const char *aiors_engine (aiors_pool *pool);
+/* "threads" or "uring": the engine chosen at pool creation (static,
+ * *len bytes, not NUL-terminated) */
+const char *aiors_engine (aiors_pool *pool, size_t *len);
 
 void aiors_set_min_parallel  (aiors_pool *pool, uint32_t threads);
 void aiors_set_max_parallel  (aiors_pool *pool, uint32_t threads);
@@ -116,7 +113,6 @@ aiors_req *aiors_req_new   (int pri, int group); /* NULL on failure */
 void      *aiors_req_user  (const aiors_req *req);
 void aiors_req_free        (aiors_req *req);
 void aiors_req_cancel      (const aiors_req *req);
-int  aiors_req_is_group    (const aiors_req *req);
 void aiors_grp_cancel_subs (const aiors_req *req);
 int  aiors_grp_add         (const aiors_req *grp, const aiors_req *member); /* AIORS_ADD_* */
 void aiors_grp_set_limit   (const aiors_req *grp, int limit);
@@ -134,33 +130,36 @@ int aiors_submit_sync    (aiors_pool *pool, const aiors_req *req);
 int aiors_submit_busy    (aiors_pool *pool, const aiors_req *req, double secs);
 int aiors_submit_close   (aiors_pool *pool, const aiors_req *req, int fd);
 int aiors_submit_seek    (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, int whence);
-int aiors_submit_path    (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, uint32_t mode);
+int aiors_submit_unlink  (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
+int aiors_submit_rmdir   (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
+int aiors_submit_mkdir   (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t mode);
 int aiors_submit_open    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
 int aiors_submit_readdir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t flags);
 int aiors_submit_scandir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
+/* path NULL: the request works on fd */
 int aiors_submit_stat    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, int follow);
-int aiors_submit_rw      (aiors_pool *pool, const aiors_req *req, int write, int fd, int64_t offset, char *buf, size_t len);
+/* offset < 0: the descriptor's current position */
+int aiors_submit_read    (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, char *buf, size_t len);
+int aiors_submit_write   (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, const char *buf, size_t len);
 
 /* ---- descriptor, sync and memory requests (src/ops/files.rs) ---- */
 
-#define AIORS_FD_FSYNC           1
-#define AIORS_FD_FDATASYNC       2
-#define AIORS_FD_SYNCFS          3
-#define AIORS_FD_READAHEAD       4 /* offset, len */
-#define AIORS_FD_FALLOCATE       5 /* offset, len, arg = mode */
-#define AIORS_FD_SYNC_FILE_RANGE 6 /* offset, len, arg = flags */
-
-#define AIORS_MEM_MSYNC    1
-#define AIORS_MEM_MTOUCH   2 /* flags & 1: modify */
-#define AIORS_MEM_MLOCK    3
-#define AIORS_MEM_MLOCKALL 4 /* flags only */
-
-int aiors_submit_fd       (aiors_pool *pool, const aiors_req *req, int which, int fd, int64_t offset, size_t len, int64_t arg);
+int aiors_submit_fsync           (aiors_pool *pool, const aiors_req *req, int fd);
+int aiors_submit_fdatasync       (aiors_pool *pool, const aiors_req *req, int fd);
+int aiors_submit_syncfs          (aiors_pool *pool, const aiors_req *req, int fd);
+int aiors_submit_readahead       (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, size_t len);
+int aiors_submit_fallocate       (aiors_pool *pool, const aiors_req *req, int fd, int mode, int64_t offset, size_t len);
+int aiors_submit_sync_file_range (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, size_t nbytes, uint32_t flags);
 int aiors_submit_sendfile (aiors_pool *pool, const aiors_req *req, int out_fd, int in_fd, int64_t offset, size_t len);
 int aiors_submit_fiemap   (aiors_pool *pool, const aiors_req *req, int fd, uint64_t start, uint64_t len, uint32_t flags, int64_t count); /* count < 0: all */
-int aiors_submit_ctl      (aiors_pool *pool, const aiors_req *req, int ioctl, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len); /* buf NULL: intarg */
+/* buf NULL: the argument is intarg */
+int aiors_submit_fcntl    (aiors_pool *pool, const aiors_req *req, int fd, int cmd, intptr_t intarg, char *buf, size_t buf_len);
+int aiors_submit_ioctl    (aiors_pool *pool, const aiors_req *req, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len);
 int aiors_submit_slurp    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t offset, size_t len, char *buf); /* buf NULL: engine's buffer */
-int aiors_submit_mem      (aiors_pool *pool, const aiors_req *req, int which, char *mem, size_t len, int flags);
+int aiors_submit_msync    (aiors_pool *pool, const aiors_req *req, char *mem, size_t len, int flags);
+int aiors_submit_mtouch   (aiors_pool *pool, const aiors_req *req, char *mem, size_t len, int modify);
+int aiors_submit_mlock    (aiors_pool *pool, const aiors_req *req, char *mem, size_t len);
+int aiors_submit_mlockall (aiors_pool *pool, const aiors_req *req, int flags);
 
 ptrdiff_t aiors_result_extents (aiors_pool *pool, const uint64_t **extents); /* 4 words each; -1: none */
 ptrdiff_t aiors_result_data    (aiors_pool *pool, const char **data);        /* -1: none */
@@ -170,33 +169,32 @@ int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int
 
 /* ---- path and stat family: aio_statvfs, aio_utime, aio_chown, aio_chmod,
  * aio_truncate, aio_mknod, aio_link, aio_symlink, aio_rename(2),
- * aio_readlink, aio_realpath, aio_wd (src/ffi.rs, last section) ---- */
+ * aio_readlink, aio_realpath, aio_wd (src/ffi/paths.rs) ---- */
 
 #include <sys/statvfs.h>
 
 /* dir of a path relative to IO::AIO::INVALID_WD: the request fails with ENOENT */
 #define AIORS_INVALID_WD -1
 
-#define AIORS_ATTR_STATVFS  1
-#define AIORS_ATTR_CHMOD    2 /* a: mode */
-#define AIORS_ATTR_TRUNCATE 3 /* a: length */
-#define AIORS_ATTR_CHOWN    4 /* a, b: uid, gid (-1: unchanged) */
-
-#define AIORS_PATH2_LINK    1
-#define AIORS_PATH2_SYMLINK 2 /* path1: the link's contents */
-#define AIORS_PATH2_RENAME  3 /* uses flags */
-
-#define AIORS_RESOLVE_READLINK 1
-#define AIORS_RESOLVE_REALPATH 2
-#define AIORS_RESOLVE_WD       3
-
 /* path NULL: the request works on fd */
-int aiors_submit_attr     (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, int fd, int64_t a, int64_t b);
+int aiors_submit_statvfs  (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd);
+int aiors_submit_chmod    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, uint32_t mode);
+int aiors_submit_truncate (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, int64_t length);
+/* an id of (uint32_t)-1 stays unchanged */
+int aiors_submit_chown    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, uint32_t uid, uint32_t gid);
+/* times in seconds; both -1: now */
 int aiors_submit_utime    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, double atime, double mtime);
 int aiors_submit_mknod    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t mode, uint64_t dev);
-int aiors_submit_path2    (aiors_pool *pool, const aiors_req *req, int which, int dir1, const char *path1, size_t path1_len, int dir2, const char *path2, size_t path2_len, uint32_t flags);
+int aiors_submit_link     (aiors_pool *pool, const aiors_req *req, int from_dir, const char *from, size_t from_len, int to_dir, const char *to, size_t to_len);
+/* target: the link's contents, verbatim (target_dir only matters as AIORS_INVALID_WD) */
+int aiors_submit_symlink  (aiors_pool *pool, const aiors_req *req, int target_dir, const char *target, size_t target_len, int link_dir, const char *link, size_t link_len);
+/* flags: RENAME_* */
+int aiors_submit_rename   (aiors_pool *pool, const aiors_req *req, int from_dir, const char *from, size_t from_len, int to_dir, const char *to, size_t to_len, uint32_t flags);
+int aiors_submit_readlink (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
 /* base: canonical path of the working directory dir stands for, NULL for the process cwd */
-int aiors_submit_resolve  (aiors_pool *pool, const aiors_req *req, int which, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
+int aiors_submit_realpath (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
+/* opens the directory and resolves its canonical path; base as for realpath */
+int aiors_submit_wd       (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, const char *base, size_t base_len);
 /* takes ownership of fd if >= 0 */
 int aiors_submit_wd_close (aiors_pool *pool, const aiors_req *req, int fd);
 

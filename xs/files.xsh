@@ -6,16 +6,17 @@
 void
 aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_fsync     = AIORS_FD_FSYNC
-           aio_fdatasync = AIORS_FD_FDATASYNC
-           aio_syncfs    = AIORS_FD_SYNCFS
+           aio_fsync     = 0
+           aio_fdatasync = 1
+           aio_syncfs    = 2
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, ix, fd, 0, 0, 0));
+        check_submitted (aTHX_ req, (ix == 0 ? aiors_submit_fsync
+                                     : ix == 1 ? aiors_submit_fdatasync
+                                     : aiors_submit_syncfs) (pool, req->core, fd));
         REQ_RETURN (req);
 }
 
@@ -23,11 +24,10 @@ void
 aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_SYNC_FILE_RANGE, fd, offset, nbytes, flags));
+        check_submitted (aTHX_ req, aiors_submit_sync_file_range (pool, req->core, fd, offset, nbytes, flags));
         REQ_RETURN (req);
 }
 
@@ -35,11 +35,10 @@ void
 aio_allocate (SV *fh, int mode, off_t offset, size_t len, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_FALLOCATE, fd, offset, len, mode));
+        check_submitted (aTHX_ req, aiors_submit_fallocate (pool, req->core, fd, mode, offset, len));
         REQ_RETURN (req);
 }
 
@@ -47,11 +46,10 @@ void
 aio_readahead (SV *fh, off_t offset, size_t length, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        int fd = fileno_croak (aTHX_ fh, 0);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = fd_req (aTHX_ fh, &fd, callback, RESULT_INT);
 
-        req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, aiors_submit_fd (pool, req->core, AIORS_FD_READAHEAD, fd, offset, length, 0));
+        check_submitted (aTHX_ req, aiors_submit_readahead (pool, req->core, fd, offset, length));
         REQ_RETURN (req);
 }
 
@@ -93,6 +91,7 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         int fd = fileno_croak (aTHX_ fh, 0);
         char *buf = NULL;
         STRLEN len = 0;
+        intptr_t intarg;
         aio_req *req;
 
         /* a string (or undef) is a buffer the kernel may read and write:
@@ -120,8 +119,10 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         if (buf)
           pin_buffer (aTHX_ req, arg, 0);
         req_keep (aTHX_ req, newSVsv (fh));
-        check_submitted (aTHX_ req, aiors_submit_ctl (pool, req->core, ix, fd, request,
-                                      buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg), buf, len));
+        intarg = buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg);
+        check_submitted (aTHX_ req, ix
+          ? aiors_submit_ioctl (pool, req->core, fd, request, intarg, buf, len)
+          : aiors_submit_fcntl (pool, req->core, fd, (int)request, intarg, buf, len));
         REQ_RETURN (req);
 }
 
@@ -165,8 +166,8 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
 void
 aio_mtouch (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, int flags = -1, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_mtouch = AIORS_MEM_MTOUCH
-           aio_msync  = AIORS_MEM_MSYNC
+           aio_mtouch = 0
+           aio_msync  = 1
 	PPCODE:
 {
         size_t len;
@@ -175,15 +176,17 @@ aio_mtouch (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, int flags = -1,
         aio_req *req;
 
         if (flags < 0)
-          flags = ix == AIORS_MEM_MSYNC ? MS_SYNC : 0;
+          flags = ix ? MS_SYNC : 0;
 
         /* writing to a read-only mapping would kill the process */
-        if (ix == AIORS_MEM_MTOUCH && (flags & 1) && m && !(m->prot & PROT_WRITE))
+        if (!ix && (flags & 1) && m && !(m->prot & PROT_WRITE))
           croak ("IO::AIO::aio_mtouch: cannot modify a read-only mapping");
 
         req = req_new (aTHX_ callback, RESULT_INT);
         pin_memory (aTHX_ req, data);
-        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, ix, addr, len, flags));
+        check_submitted (aTHX_ req, ix
+          ? aiors_submit_msync (pool, req->core, addr, len, flags)
+          : aiors_submit_mtouch (pool, req->core, addr, len, flags & 1));
         REQ_RETURN (req);
 }
 
@@ -196,7 +199,7 @@ aio_mlock (SV8 *data, IV offset = 0, SV *length = &PL_sv_undef, SV *callback = &
         aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
         pin_memory (aTHX_ req, data);
-        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, AIORS_MEM_MLOCK, addr, len, 0));
+        check_submitted (aTHX_ req, aiors_submit_mlock (pool, req->core, addr, len));
         REQ_RETURN (req);
 }
 
@@ -206,7 +209,7 @@ aio_mlockall (IV flags, SV *callback = &PL_sv_undef)
 {
         aio_req *req = req_new (aTHX_ callback, RESULT_INT);
 
-        check_submitted (aTHX_ req, aiors_submit_mem (pool, req->core, AIORS_MEM_MLOCKALL, NULL, 0, flags));
+        check_submitted (aTHX_ req, aiors_submit_mlockall (pool, req->core, flags));
         REQ_RETURN (req);
 }
 

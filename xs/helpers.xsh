@@ -1,8 +1,8 @@
 # helpers.xsh: XSUBs of package IO::AIO, INCLUDEd by AIO.xs; must end in package IO::AIO with PROTOTYPES: ENABLE.
 #
 # The synchronous helpers: thin calls into libc, returning what IO::AIO
-# returns (and leaving errno in $!).  C support lives in helpers.h and
-# mmap.h.
+# returns (and leaving errno in $!).  C support lives in helpers.inc and
+# mmap.inc.
 
 int
 fadvise (aio_rfd fh, off_t offset, off_t length, IV advice)

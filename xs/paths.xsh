@@ -1,14 +1,19 @@
 # paths.xsh: XSUBs of package IO::AIO, INCLUDEd by AIO.xs; must end in package IO::AIO with PROTOTYPES: ENABLE.
 #
 # The path and stat family (aio_statvfs ... aio_rename2) and working
-# directories (aio_wd, IO::AIO::WD).  Bodies shared by several requests are
-# submit_attr / submit_path2 in AIO.xs; pathnames go through path_of.
+# directories (aio_wd, IO::AIO::WD).  Requests on a filehandle or path
+# start with target_req, those on two paths with two_paths_req
+# (bodies.inc); pathnames go through path_of.
 
 void
 aio_statvfs (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_STATVFS, fh_or_path, 0, 0, callback, RESULT_STATVFS);
+        aio_path p;
+        int fd;
+        aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_STATVFS);
+
+        check_submitted (aTHX_ req, aiors_submit_statvfs (pool, req->core, p.dir, p.ptr, p.len, fd));
         REQ_RETURN (req);
 }
 
@@ -20,10 +25,9 @@ aio_utime (SV8 *fh_or_path, SV *atime, SV *mtime, SV *callback = &PL_sv_undef)
         double at = SvOK (atime) ? SvNV (atime) : -1.;
         double mt = SvOK (mtime) ? SvNV (mtime) : -1.;
         aio_path p;
-        int fd = target_of (aTHX_ fh_or_path, &p);
-        aio_req *req = req_new (aTHX_ callback, RESULT_INT);
+        int fd;
+        aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
 
-        hold_target (aTHX_ req, fh_or_path, &p);
         check_submitted (aTHX_ req, aiors_submit_utime (pool, req->core, p.dir, p.ptr, p.len, fd, at, mt));
         REQ_RETURN (req);
 }
@@ -33,7 +37,11 @@ aio_truncate (SV8 *fh_or_path, SV *offset, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         int64_t length = SvOK (offset) ? (int64_t)SvIV (offset) : -1;
-        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_TRUNCATE, fh_or_path, length, 0, callback, RESULT_INT);
+        aio_path p;
+        int fd;
+        aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
+
+        check_submitted (aTHX_ req, aiors_submit_truncate (pool, req->core, p.dir, p.ptr, p.len, fd, length));
         REQ_RETURN (req);
 }
 
@@ -41,7 +49,11 @@ void
 aio_chmod (SV8 *fh_or_path, int mode, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_CHMOD, fh_or_path, (mode_t)mode, 0, callback, RESULT_INT);
+        aio_path p;
+        int fd;
+        aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
+
+        check_submitted (aTHX_ req, aiors_submit_chmod (pool, req->core, p.dir, p.ptr, p.len, fd, (mode_t)mode));
         REQ_RETURN (req);
 }
 
@@ -50,9 +62,13 @@ aio_chown (SV8 *fh_or_path, SV *uid, SV *gid, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
         /* undef (like -1) leaves the id unchanged */
-        int64_t u = SvOK (uid) ? (int64_t)SvIV (uid) : -1;
-        int64_t g = SvOK (gid) ? (int64_t)SvIV (gid) : -1;
-        aio_req *req = submit_attr (aTHX_ AIORS_ATTR_CHOWN, fh_or_path, u, g, callback, RESULT_INT);
+        uint32_t u = SvOK (uid) ? (uint32_t)SvIV (uid) : (uint32_t)-1;
+        uint32_t g = SvOK (gid) ? (uint32_t)SvIV (gid) : (uint32_t)-1;
+        aio_path p;
+        int fd;
+        aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
+
+        check_submitted (aTHX_ req, aiors_submit_chown (pool, req->core, p.dir, p.ptr, p.len, fd, u, g));
         REQ_RETURN (req);
 }
 
@@ -77,12 +93,18 @@ aio_mknod (SV8 *pathname, int mode, UV dev, SV *callback = &PL_sv_undef)
 void
 aio_link (SV8 *oldpath, SV8 *newpath, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_link    = AIORS_PATH2_LINK
-           aio_symlink = AIORS_PATH2_SYMLINK
-           aio_rename  = AIORS_PATH2_RENAME
+           aio_link    = 0
+           aio_symlink = 1
+           aio_rename  = 2
 	PPCODE:
 {
-        aio_req *req = submit_path2 (aTHX_ ix, oldpath, newpath, 0, callback);
+        aio_path from, to;
+        aio_req *req = two_paths_req (aTHX_ oldpath, newpath, &from, &to, ix == 2, callback);
+
+        check_submitted (aTHX_ req, ix == 2
+          ? aiors_submit_rename (pool, req->core, from.dir, from.ptr, from.len, to.dir, to.ptr, to.len, 0)
+          : (ix ? aiors_submit_symlink : aiors_submit_link) (pool, req->core, from.dir, from.ptr, from.len,
+                                                              to.dir, to.ptr, to.len));
         REQ_RETURN (req);
 }
 
@@ -90,25 +112,31 @@ void
 aio_rename2 (SV8 *oldpath, SV8 *newpath, int flags = 0, SV *callback = &PL_sv_undef)
 	PPCODE:
 {
-        aio_req *req = submit_path2 (aTHX_ AIORS_PATH2_RENAME, oldpath, newpath, flags, callback);
+        aio_path from, to;
+        aio_req *req = two_paths_req (aTHX_ oldpath, newpath, &from, &to, 1, callback);
+
+        check_submitted (aTHX_ req, aiors_submit_rename (pool, req->core, from.dir, from.ptr, from.len,
+                                                           to.dir, to.ptr, to.len, flags));
         REQ_RETURN (req);
 }
 
 void
 aio_wd (SV8 *pathname, SV *callback = &PL_sv_undef)
 	ALIAS:
-           aio_wd       = AIORS_RESOLVE_WD
-           aio_readlink = AIORS_RESOLVE_READLINK
-           aio_realpath = AIORS_RESOLVE_REALPATH
+           aio_wd       = 0
+           aio_readlink = 1
+           aio_realpath = 2
 	PPCODE:
 {
         aio_path p;
         aio_req *req;
 
         path_of (aTHX_ pathname, &p);
-        req = req_new (aTHX_ callback, ix == AIORS_RESOLVE_WD ? RESULT_WD : RESULT_STRING);
+        req = req_new (aTHX_ callback, ix ? RESULT_STRING : RESULT_WD);
         hold_path (aTHX_ req, &p);
-        check_submitted (aTHX_ req, aiors_submit_resolve (pool, req->core, ix, p.dir, p.ptr, p.len, p.base, p.base_len));
+        check_submitted (aTHX_ req, ix == 1
+          ? aiors_submit_readlink (pool, req->core, p.dir, p.ptr, p.len)
+          : (ix ? aiors_submit_realpath : aiors_submit_wd) (pool, req->core, p.dir, p.ptr, p.len, p.base, p.base_len));
         REQ_RETURN (req);
 }
 

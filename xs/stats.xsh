@@ -1,6 +1,6 @@
 # stats.xsh: XSUBs of package IO::AIO, INCLUDEd by AIO.xs; must end in package IO::AIO with PROTOTYPES: ENABLE.
 #
-# Statistics (C support in stats.h): IO::AIO::stats (a Perl wrapper
+# Statistics (C support in stats.inc): IO::AIO::stats (a Perl wrapper
 # around _stats in AIO.pm), stats_reset, slow_request, and the poll_cb
 # interval hook of aio-stat.
 

@@ -3,50 +3,84 @@
 
 use super::*;
 
-/// `which` of `aiors_submit_fd`.
-pub const AIORS_FD_FSYNC: c_int = 1;
-pub const AIORS_FD_FDATASYNC: c_int = 2;
-pub const AIORS_FD_SYNCFS: c_int = 3;
-/// Uses `offset`, `len`.
-pub const AIORS_FD_READAHEAD: c_int = 4;
-/// Uses `offset`, `len` and `arg` (the fallocate mode).
-pub const AIORS_FD_FALLOCATE: c_int = 5;
-/// Uses `offset`, `len` and `arg` (the SYNC_FILE_RANGE_* flags).
-pub const AIORS_FD_SYNC_FILE_RANGE: c_int = 6;
-
-/// `which` of `aiors_submit_mem`.
-pub const AIORS_MEM_MSYNC: c_int = 1;
-/// `flags` & 1 (IO::AIO::MT_MODIFY) writes every page.
-pub const AIORS_MEM_MTOUCH: c_int = 2;
-pub const AIORS_MEM_MLOCK: c_int = 3;
-/// Uses only `flags`.
-pub const AIORS_MEM_MLOCKALL: c_int = 4;
-
-/// Requests on one descriptor: `AIORS_FD_*`.
+/// `aio_fsync`.
 ///
 /// # Safety
 /// `pool` and `req` must be live.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_fd(
+pub unsafe extern "C" fn aiors_submit_fsync(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Fsync { fd })) }
+}
+
+/// `aio_fdatasync`.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_fdatasync(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Fdatasync { fd })) }
+}
+
+/// `aio_syncfs`.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_syncfs(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Syncfs { fd })) }
+}
+
+/// `aio_readahead` of `len` bytes at `offset`.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_readahead(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
     fd: c_int,
     offset: i64,
     len: usize,
-    arg: i64,
 ) -> c_int {
-    let op = || match which {
-        AIORS_FD_FSYNC => Ok(Op::Fsync { fd }),
-        AIORS_FD_FDATASYNC => Ok(Op::Fdatasync { fd }),
-        AIORS_FD_SYNCFS => Ok(Op::Syncfs { fd }),
-        AIORS_FD_READAHEAD => Ok(Op::Readahead { fd, offset, len }),
-        AIORS_FD_FALLOCATE => Ok(Op::Fallocate { fd, mode: arg as i32, offset, len }),
-        AIORS_FD_SYNC_FILE_RANGE => Ok(Op::SyncFileRange { fd, offset, nbytes: len, flags: arg as u32 }),
-        _ => Err(Errno(libc::EINVAL)),
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit(pool, req, || Ok(Op::Readahead { fd, offset, len })) }
+}
+
+/// `aio_allocate`: fallocate(2) with its `mode`.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_fallocate(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    fd: c_int,
+    mode: c_int,
+    offset: i64,
+    len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Fallocate { fd, mode, offset, len })) }
+}
+
+/// `aio_sync_file_range` with `SYNC_FILE_RANGE_*` flags.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_sync_file_range(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    fd: c_int,
+    offset: i64,
+    nbytes: usize,
+    flags: u32,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::SyncFileRange { fd, offset, nbytes, flags })) }
 }
 
 /// `aio_sendfile`: `len` bytes of `in_fd` at `offset` to `out_fd`.
@@ -92,31 +126,59 @@ pub unsafe extern "C" fn aiors_submit_fiemap(
     unsafe { submit(pool, req, op) }
 }
 
-/// `aio_fcntl` (`ioctl` 0) or `aio_ioctl` (`ioctl` 1): the argument is
-/// `buf` when it is not null, else the integer `intarg`.
+/// `aio_fcntl`: the argument is `buf` when it is not null, else the
+/// integer `intarg`.
 ///
 /// # Safety
 /// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
 /// and writable, until the request is done.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_ctl(
+pub unsafe extern "C" fn aiors_submit_fcntl(
     pool: *mut Pool,
     req: *const AiorsReq,
-    ioctl: c_int,
+    fd: c_int,
+    cmd: c_int,
+    intarg: isize,
+    buf: *mut c_char,
+    buf_len: usize,
+) -> c_int {
+    // SAFETY: the caller's promise about `buf`.
+    let op = || Ok(Op::Fcntl { fd, cmd, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, op) }
+}
+
+/// `aio_ioctl`: the argument is `buf` when it is not null, else the
+/// integer `intarg`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
+/// and writable, until the request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_ioctl(
+    pool: *mut Pool,
+    req: *const AiorsReq,
     fd: c_int,
     request: u64,
     intarg: isize,
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
-    let op = || {
-        let arg =
-            if buf.is_null() { CtlArg::Int(intarg) } else { CtlArg::Buf(ForeignBuf { ptr: buf.cast(), len: buf_len }) };
-        let op = if ioctl != 0 { Op::Ioctl { fd, request, arg } } else { Op::Fcntl { fd, cmd: request as c_int, arg } };
-        Ok(op)
-    };
+    // SAFETY: the caller's promise about `buf`.
+    let op = || Ok(Op::Ioctl { fd, request, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
+}
+
+/// # Safety
+/// `buf` null or as for `ForeignBuf::new`.
+unsafe fn ctl_arg(intarg: isize, buf: *mut c_char, buf_len: usize) -> CtlArg {
+    if buf.is_null() {
+        CtlArg::Int(intarg)
+    } else {
+        // SAFETY: forwarded from the caller.
+        CtlArg::Buf(unsafe { ForeignBuf::new(buf.cast(), buf_len) })
+    }
 }
 
 /// `aio_slurp`: into `buf` (`len` bytes) when it is not null, else into a
@@ -136,38 +198,78 @@ pub unsafe extern "C" fn aiors_submit_slurp(
     len: usize,
     buf: *mut c_char,
 ) -> c_int {
-    let buf = (!buf.is_null()).then(|| ForeignBuf { ptr: buf.cast(), len });
+    // SAFETY: the caller's promise about a non-null `buf`.
+    let buf = (!buf.is_null()).then(|| unsafe { ForeignBuf::new(buf.cast(), len) });
     let read = Box::new(SlurpRead { offset, len, buf });
     // SAFETY: forwarded from the caller.
     unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Slurp { path, read }) }
 }
 
-/// Memory requests: `AIORS_MEM_*` on `len` bytes at `mem`.
+/// `aio_msync` of `len` bytes at `mem` with `MS_*` flags.
 ///
 /// # Safety
-/// `pool` and `req` must be live; `mem` must stay mapped (and, for MTOUCH, be
-/// readable and writable) until the request is done.
+/// `pool` and `req` must be live; `mem` must stay mapped until the request
+/// is done.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_mem(
+pub unsafe extern "C" fn aiors_submit_msync(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
     mem: *mut c_char,
     len: usize,
     flags: c_int,
 ) -> c_int {
-    let op = || {
-        let mem = ForeignBuf { ptr: mem.cast(), len };
-        match which {
-            AIORS_MEM_MSYNC => Ok(Op::Msync { mem, flags }),
-            AIORS_MEM_MTOUCH => Ok(Op::Mtouch { mem, modify: flags & 1 != 0 }),
-            AIORS_MEM_MLOCK => Ok(Op::Mlock { mem }),
-            AIORS_MEM_MLOCKALL => Ok(Op::Mlockall { flags }),
-            _ => Err(Errno(libc::EINVAL)),
-        }
-    };
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Msync { mem: unsafe { ForeignBuf::new(mem.cast(), len) }, flags });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }
+}
+
+/// `aio_mtouch` of `len` bytes at `mem`: reads every page, or with
+/// `modify` non-zero (IO::AIO::MT_MODIFY) writes every page.
+///
+/// # Safety
+/// `pool` and `req` must be live; `mem` must stay mapped, readable and
+/// writable, until the request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_mtouch(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    mem: *mut c_char,
+    len: usize,
+    modify: c_int,
+) -> c_int {
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Mtouch { mem: unsafe { ForeignBuf::new(mem.cast(), len) }, modify: modify != 0 });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, op) }
+}
+
+/// `aio_mlock` of `len` bytes at `mem`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `mem` must stay mapped until the request
+/// is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_mlock(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    mem: *mut c_char,
+    len: usize,
+) -> c_int {
+    // SAFETY: the caller's promise about `mem`.
+    let op = || Ok(Op::Mlock { mem: unsafe { ForeignBuf::new(mem.cast(), len) } });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, op) }
+}
+
+/// `aio_mlockall` with `MCL_*` flags.
+///
+/// # Safety
+/// `pool` and `req` must be live.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_mlockall(pool: *mut Pool, req: *const AiorsReq, flags: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Mlockall { flags })) }
 }
 
 /// The extents of the last done fiemap, as `[logical, physical, length,

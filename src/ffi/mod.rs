@@ -193,6 +193,25 @@ unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int)
     }
 }
 
+/// Submits `req` to run the operation `make` builds from a path or
+/// descriptor argument (or to fail as `path_at` says).
+///
+/// # Safety
+/// As for `submit`; `path` null or pointing to `path_len` bytes.
+unsafe fn submit_target(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    make: impl FnOnce(Target) -> Op,
+) -> c_int {
+    // SAFETY: forwarded from the caller, who guarantees `path_len` bytes
+    // at a non-null `path`.
+    unsafe { submit(pool, req, || target_at(dir, path, path_len, fd).map(make)) }
+}
+
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
     Arc::into_raw(req) as *mut AiorsReq
 }
@@ -339,7 +358,9 @@ pub unsafe extern "C" fn aiors_pool_successor(old: *mut Pool, keep_fileno: c_int
             fds.retain(|fd| !keep.contains(fd));
             fds.sort_unstable();
             fds.dedup();
-            fds.into_iter().filter(|&fd| fd >= 0).for_each(crate::sys::close);
+            // SAFETY: descriptors of the abandoned pool, which nobody uses
+            // any more.
+            fds.into_iter().filter(|&fd| fd >= 0).for_each(|fd| unsafe { crate::sys::close(fd) });
         }
         fresh
     })
@@ -365,13 +386,24 @@ pool_getter!(aiors_nreqs, usize, 0, |pool| pool.nreqs());
 pool_getter!(aiors_nready, usize, 0, |pool| pool.nready());
 pool_getter!(aiors_npending, usize, 0, |pool| pool.npending());
 pool_getter!(aiors_nthreads, usize, 0, |pool| pool.nthreads());
-pool_getter!(
-/// The engine chosen when the pool was made: a static "threads" or
-/// "uring".
-aiors_engine, *const c_char, std::ptr::null(), |pool| match pool.engine() {
-    crate::engine::Engine::Threads => b"threads\0".as_ptr().cast(),
-    crate::engine::Engine::Uring(_) => b"uring\0".as_ptr().cast(),
-});
+/// The name of the engine chosen when the pool was made, "threads" or
+/// "uring": static, `*len` bytes, not NUL-terminated.
+///
+/// # Safety
+/// `pool` must be a live pool from `aiors_pool_new`; `len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_engine(pool: *mut Pool, len: *mut usize) -> *const c_char {
+    guard(std::ptr::null(), || {
+        // SAFETY: forwarded from the caller.
+        let (pool, len) = match (unsafe { pool_ref(pool) }, unsafe { len.as_mut() }) {
+            (Some(pool), Some(len)) => (pool, len),
+            _ => return std::ptr::null(),
+        };
+        let name = pool.engine().name();
+        *len = name.len();
+        name.as_ptr().cast()
+    })
+}
 pool_getter!(
     /// Starts a `poll_cb` round (resets the max_poll_reqs/time budget).
     aiors_poll_begin, (), (), |pool| pool.poll_begin());
@@ -600,7 +632,6 @@ req_fn!(
 req_fn!(
     /// Cancels a group's members (not the group) and stops its feeder.
     aiors_grp_cancel_subs() -> (), (), |req| group::cancel_members(req));
-req_fn!(aiors_req_is_group() -> c_int, 0, |req| group::is_group(req).into());
 req_fn!(aiors_grp_set_limit(limit: c_int) -> (), (), |req| group::set_limit(req, limit));
 req_fn!(aiors_grp_limit() -> c_int, 0, |req| group::limit(req));
 req_fn!(aiors_grp_set_feeder(present: c_int) -> (), (), |req| group::set_feeder(req, present != 0));

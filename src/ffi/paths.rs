@@ -8,55 +8,77 @@ use super::*;
 /// working directory): the request fails with ENOENT.
 pub const AIORS_INVALID_WD: c_int = -1;
 
-/// `which` of `aiors_submit_attr`; `a` and `b` as noted.
-pub const AIORS_ATTR_STATVFS: c_int = 1;
-/// `a`: the mode.
-pub const AIORS_ATTR_CHMOD: c_int = 2;
-/// `a`: the new length.
-pub const AIORS_ATTR_TRUNCATE: c_int = 3;
-/// `a`, `b`: uid and gid, -1 for unchanged (truncated to 32 bits).
-pub const AIORS_ATTR_CHOWN: c_int = 4;
-
-/// `which` of `aiors_submit_path2`.
-pub const AIORS_PATH2_LINK: c_int = 1;
-/// The first path is the link's contents, stored verbatim.
-pub const AIORS_PATH2_SYMLINK: c_int = 2;
-/// Uses `flags` (`RENAME_*`).
-pub const AIORS_PATH2_RENAME: c_int = 3;
-
-/// `which` of `aiors_submit_resolve`.
-pub const AIORS_RESOLVE_READLINK: c_int = 1;
-pub const AIORS_RESOLVE_REALPATH: c_int = 2;
-pub const AIORS_RESOLVE_WD: c_int = 3;
-
-/// Requests on a path or descriptor: `AIORS_ATTR_*`.
+/// `aio_statvfs` of a path (`path` non-null) or of `fd`.
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_attr(
+pub unsafe extern "C" fn aiors_submit_statvfs(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     fd: c_int,
-    a: i64,
-    b: i64,
 ) -> c_int {
-    let op = || {
-        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-        unsafe { target_at(dir, path, path_len, fd) }.and_then(|target| match which {
-            AIORS_ATTR_STATVFS => Ok(Op::Statvfs { target }),
-            AIORS_ATTR_CHMOD => Ok(Op::Chmod { target, mode: a as u32 }),
-            AIORS_ATTR_TRUNCATE => Ok(Op::Truncate { target, length: a }),
-            AIORS_ATTR_CHOWN => Ok(Op::Chown { target, uid: a as u32, gid: b as u32 }),
-            _ => Err(Errno(libc::EINVAL)),
-        })
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Statvfs { target }) }
+}
+
+/// `aio_chmod` of a path (`path` non-null) or of `fd`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_chmod(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    mode: u32,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Chmod { target, mode }) }
+}
+
+/// `aio_truncate` of a path (`path` non-null) or of `fd` to `length` bytes.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_truncate(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    length: i64,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Truncate { target, length }) }
+}
+
+/// `aio_chown` of a path (`path` non-null) or of `fd`; an id of
+/// `(uint32_t)-1` stays unchanged.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_chown(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    fd: c_int,
+    uid: u32,
+    gid: u32,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Chown { target, uid, gid }) }
 }
 
 /// `aio_utime`: times in (fractional) seconds; both -1 means "now".
@@ -101,77 +123,172 @@ pub unsafe extern "C" fn aiors_submit_mknod(
     unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Mknod { path, mode, dev }) }
 }
 
-/// Requests on two paths: `AIORS_PATH2_*`.
+/// `aio_link`: a hard link `to` of `from`.
 ///
 /// # Safety
 /// `pool` and `req` must be live; each path must point to its length in bytes.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_path2(
+pub unsafe extern "C" fn aiors_submit_link(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
-    dir1: c_int,
-    path1: *const c_char,
-    path1_len: usize,
-    dir2: c_int,
-    path2: *const c_char,
-    path2_len: usize,
-    flags: u32,
+    from_dir: c_int,
+    from: *const c_char,
+    from_len: usize,
+    to_dir: c_int,
+    to: *const c_char,
+    to_len: usize,
 ) -> c_int {
-    let op = || {
-        // SAFETY: the caller guarantees the lengths.
-        let from = unsafe { path_at(dir1, path1, path1_len) };
-        // SAFETY: as above.
-        let to = unsafe { path_at(dir2, path2, path2_len) };
-        from.and_then(|from| {
-            let to = to?;
-            match which {
-                AIORS_PATH2_LINK => Ok(Op::Link { from, to: Box::new(to) }),
-                AIORS_PATH2_SYMLINK => Ok(Op::Symlink { target: from.path, link: Box::new(to) }),
-                AIORS_PATH2_RENAME => Ok(Op::Rename { from, to: Box::new(to), flags }),
-                _ => Err(Errno(libc::EINVAL)),
-            }
-        })
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    let op = || unsafe { two_paths(from_dir, from, from_len, to_dir, to, to_len) };
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || op().map(|(from, to)| Op::Link { from, to: Box::new(to) })) }
 }
 
-/// Requests resolving a path: `AIORS_RESOLVE_*`.  `base` (null for the
-/// process's cwd) is the canonical path of the working directory `dir`
-/// stands for; realpath and wd resolve relative paths against it.
+/// `aio_symlink`: a symbolic link `link` whose contents are `target`,
+/// stored verbatim (`target_dir` only matters as `AIORS_INVALID_WD`).
+///
+/// # Safety
+/// `pool` and `req` must be live; each path must point to its length in bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_symlink(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    target_dir: c_int,
+    target: *const c_char,
+    target_len: usize,
+    link_dir: c_int,
+    link: *const c_char,
+    link_len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    let op = || unsafe { two_paths(target_dir, target, target_len, link_dir, link, link_len) };
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        submit(pool, req, || op().map(|(target, link)| Op::Symlink { target: target.path, link: Box::new(link) }))
+    }
+}
+
+/// `aio_rename`/`aio_rename2` with `RENAME_*` flags.
+///
+/// # Safety
+/// `pool` and `req` must be live; each path must point to its length in bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_rename(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    from_dir: c_int,
+    from: *const c_char,
+    from_len: usize,
+    to_dir: c_int,
+    to: *const c_char,
+    to_len: usize,
+    flags: u32,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    let op = || unsafe { two_paths(from_dir, from, from_len, to_dir, to, to_len) };
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || op().map(|(from, to)| Op::Rename { from, to: Box::new(to), flags })) }
+}
+
+/// Both paths of a two-path request, the first failure winning.
+///
+/// # Safety
+/// Each path must point to its length in bytes.
+unsafe fn two_paths(
+    dir1: c_int,
+    path1: *const c_char,
+    len1: usize,
+    dir2: c_int,
+    path2: *const c_char,
+    len2: usize,
+) -> Result<(At, At), Errno> {
+    // SAFETY: the caller guarantees the lengths.
+    let first = unsafe { path_at(dir1, path1, len1) }?;
+    // SAFETY: as above.
+    Ok((first, unsafe { path_at(dir2, path2, len2) }?))
+}
+
+/// `aio_readlink`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_readlink(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Readlink { path }) }
+}
+
+/// `aio_realpath`.  `base` (null for the process's cwd) is the canonical
+/// path of the working directory `dir` stands for; a relative path
+/// resolves against it.
 ///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes, `base` be
 /// null or point to `base_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_resolve(
+pub unsafe extern "C" fn aiors_submit_realpath(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     base: *const c_char,
     base_len: usize,
 ) -> c_int {
-    let op = || {
-        let base = if base.is_null() {
-            Ok(None)
-        } else {
-            // SAFETY: the caller guarantees `base_len` bytes at `base`.
-            unsafe { path_at(libc::AT_FDCWD, base, base_len) }.map(|at| Some(at.path))
-        };
-        // SAFETY: the caller guarantees `path_len` bytes at `path`.
-        unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
-            AIORS_RESOLVE_READLINK => Ok(Op::Readlink { path }),
-            AIORS_RESOLVE_REALPATH => Ok(Op::Realpath { path: Box::new(path), base: base? }),
-            AIORS_RESOLVE_WD => Ok(Op::WdOpen { path: Box::new(path), base: base? }),
-            _ => Err(Errno(libc::EINVAL)),
-        })
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    let op = || unsafe { based_path(dir, path, path_len, base, base_len) };
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || op().map(|(path, base)| Op::Realpath { path: Box::new(path), base })) }
+}
+
+/// `aio_wd`: opens the directory and resolves its canonical path, `base`
+/// as for `aiors_submit_realpath`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes, `base` be
+/// null or point to `base_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_wd(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    base: *const c_char,
+    base_len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    let op = || unsafe { based_path(dir, path, path_len, base, base_len) };
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || op().map(|(path, base)| Op::WdOpen { path: Box::new(path), base })) }
+}
+
+/// A path and the canonical path of its working directory (`None` for the
+/// process's cwd).
+///
+/// # Safety
+/// `path` must point to `path_len` bytes, `base` be null or point to
+/// `base_len` bytes.
+unsafe fn based_path(
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    base: *const c_char,
+    base_len: usize,
+) -> Result<(At, Option<CString>), Errno> {
+    // SAFETY: the caller guarantees `path_len` bytes at `path`.
+    let path = unsafe { path_at(dir, path, path_len) }?;
+    if base.is_null() {
+        return Ok((path, None));
+    }
+    // SAFETY: the caller guarantees `base_len` bytes at `base`.
+    unsafe { path_at(libc::AT_FDCWD, base, base_len) }.map(|base| (path, Some(base.path)))
 }
 
 /// Closes a working directory's descriptor on a worker; takes ownership
@@ -183,7 +300,8 @@ pub unsafe extern "C" fn aiors_submit_resolve(
 #[no_mangle]
 pub unsafe extern "C" fn aiors_submit_wd_close(pool: *mut Pool, req: *const AiorsReq, fd: c_int) -> c_int {
     // Owned at once: closed even if the submission fails.
-    let fd = (fd >= 0).then(|| crate::sys::own_fd(fd));
+    // SAFETY: the caller hands over `fd`.
+    let fd = (fd >= 0).then(|| unsafe { crate::sys::own_fd(fd) });
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, move || Ok(Op::WdClose { fd })) }
 }

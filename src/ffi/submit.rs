@@ -68,34 +68,53 @@ pub unsafe extern "C" fn aiors_submit_close(pool: *mut Pool, req: *const AiorsRe
     unsafe { submit(pool, req, || Ok(Op::Close { fd })) }
 }
 
-/// Path operations: `AIORS_PATH_UNLINK`, `_RMDIR`, `_MKDIR` (uses `mode`).
-pub const AIORS_PATH_UNLINK: c_int = 1;
-pub const AIORS_PATH_RMDIR: c_int = 2;
-pub const AIORS_PATH_MKDIR: c_int = 3;
-
+/// `aio_unlink`.
+///
 /// # Safety
 /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_path(
+pub unsafe extern "C" fn aiors_submit_unlink(
     pool: *mut Pool,
     req: *const AiorsReq,
-    which: c_int,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Unlink { path }) }
+}
+
+/// `aio_rmdir`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_rmdir(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Rmdir { path }) }
+}
+
+/// `aio_mkdir`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_mkdir(
+    pool: *mut Pool,
+    req: *const AiorsReq,
     dir: c_int,
     path: *const c_char,
     path_len: usize,
     mode: u32,
 ) -> c_int {
-    let op = || {
-        // SAFETY: the caller guarantees `path_len` bytes at `path`.
-        unsafe { path_at(dir, path, path_len) }.and_then(|path| match which {
-            AIORS_PATH_UNLINK => Ok(Op::Unlink { path }),
-            AIORS_PATH_RMDIR => Ok(Op::Rmdir { path }),
-            AIORS_PATH_MKDIR => Ok(Op::Mkdir { path, mode }),
-            _ => Err(Errno(libc::EINVAL)),
-        })
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Mkdir { path, mode }) }
 }
 
 /// # Safety
@@ -162,25 +181,20 @@ pub unsafe extern "C" fn aiors_submit_stat(
     fd: c_int,
     follow: c_int,
 ) -> c_int {
-    let op = || {
-        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-        unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::stat(target, follow != 0))
-    };
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::stat(target, follow != 0)) }
 }
 
-/// `aio_read` (`write` 0) or `aio_write` (`write` 1) of `len` bytes at
-/// `buf`; `offset` < 0 means the descriptor's current position.
+/// `aio_read` of `len` bytes into `buf`; `offset` < 0 means the
+/// descriptor's current position.
 ///
 /// # Safety
-/// `pool` and `req` must be live; `buf` valid for `len` bytes (writable for reads)
-/// until the request is done.
+/// `pool` and `req` must be live; `buf` writable for `len` bytes until the
+/// request is done.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_rw(
+pub unsafe extern "C" fn aiors_submit_read(
     pool: *mut Pool,
     req: *const AiorsReq,
-    write: c_int,
     fd: c_int,
     offset: i64,
     buf: *mut c_char,
@@ -188,9 +202,32 @@ pub unsafe extern "C" fn aiors_submit_rw(
 ) -> c_int {
     let op = || {
         let offset = (offset >= 0).then_some(offset);
-        let buf = ForeignBuf { ptr: buf.cast(), len };
-        let op = if write != 0 { Op::Write { fd, offset, buf } } else { Op::Read { fd, offset, buf } };
-        Ok(op)
+        // SAFETY: the caller's promise about `buf`.
+        Ok(Op::Read { fd, offset, buf: unsafe { ForeignBuf::new(buf.cast(), len) } })
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, op) }
+}
+
+/// `aio_write` of `len` bytes from `buf`; `offset` < 0 means the
+/// descriptor's current position.
+///
+/// # Safety
+/// `pool` and `req` must be live; `buf` valid for `len` bytes until the
+/// request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_write(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    fd: c_int,
+    offset: i64,
+    buf: *const c_char,
+    len: usize,
+) -> c_int {
+    let op = || {
+        let offset = (offset >= 0).then_some(offset);
+        // SAFETY: the caller's promise about `buf`; a write only reads it.
+        Ok(Op::Write { fd, offset, buf: unsafe { ForeignBuf::new(buf as *mut u8, len) } })
     };
     // SAFETY: forwarded from the caller.
     unsafe { submit(pool, req, op) }

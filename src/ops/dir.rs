@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::ffi::CString;
 
-use crate::request::{At, Errno, Request};
+use crate::request::{At, Request};
 use crate::sys;
+use crate::types::Errno;
+pub use crate::types::{Entry, Listing};
 
 /// `aio_readdirx` flags; the values are part of IO::AIO's API.
 pub const DENTS: u32 = 0x01;
@@ -16,31 +18,6 @@ pub const FOUND_UNKNOWN: u32 = 0x80;
 /// `DT_*` values of IO::AIO (equal to Linux's `d_type`).
 pub const DT_UNKNOWN: u8 = 0;
 pub const DT_DIR: u8 = 4;
-
-/// One directory entry; `#[repr(C)]` because the glue reads the entries
-/// in place (`aiors_dirent` in `xs/aiors.h`).
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-pub struct Entry {
-    /// Where the name starts in `Listing::names`.
-    pub name_offset: u32,
-    pub name_len: u32,
-    pub inode: u64,
-    /// A `DT_*` value.
-    pub kind: u8,
-    /// Lower sorts first: 0 for known directories, 1..6 for unknown types by
-    /// how likely the name is a directory, 7 otherwise.
-    score: u8,
-}
-
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// All names, concatenated without separators.
-    pub names: Vec<u8>,
-    pub entries: Vec<Entry>,
-    /// The request's flags plus FOUND_UNKNOWN if any type was unknown.
-    pub flags: u32,
-}
 
 impl Listing {
     pub fn name(&self, entry: &Entry) -> &[u8] {
@@ -73,7 +50,8 @@ pub(crate) fn read(path: &At, mut flags: u32, req: &Request) -> Result<Listing, 
     }
     let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)?;
     let result = collect(fd, flags, req);
-    sys::close(fd);
+    // SAFETY: opened above, used by nobody else.
+    unsafe { sys::close(fd) };
     let mut listing = result?;
     sort(&mut listing);
     Ok(listing)
@@ -88,7 +66,8 @@ pub(crate) fn read(path: &At, mut flags: u32, req: &Request) -> Result<Listing, 
 pub(crate) fn scan(path: &At, req: &Request) -> Result<Listing, Errno> {
     let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)?;
     let result = scan_open(fd, req);
-    sys::close(fd);
+    // SAFETY: opened above, used by nobody else.
+    unsafe { sys::close(fd) };
     let mut listing = result?;
     listing.entries.sort_by_key(|e| e.kind != DT_DIR);
     Ok(listing)
@@ -336,7 +315,8 @@ mod tests {
         one_known.push(b"f", 0, DT_UNKNOWN);
         classify_unknown(fd, &mut one_known, &before, 0, &request()).unwrap();
         assert_eq!(one_known.entries[1].kind, DT_DIR);
-        sys::close(fd);
+        // SAFETY: the test's own descriptor.
+        unsafe { sys::close(fd) };
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -166,17 +166,21 @@ fn fiemap_call(fd: RawFd, start: u64, len: u64, flags: u32, count: u32) -> Resul
 }
 
 pub fn fcntl(fd: RawFd, cmd: i32, arg: &CtlArg) -> Result<i64, Errno> {
-    sys::fcntl(fd, cmd, ctl_arg(arg))
+    // SAFETY: a buffer argument is a `ForeignBuf` (sized by the glue as
+    // Perl's own fcntl does); what the command does is the Perl caller's
+    // choice and risk, as with perl's fcntl and IO::AIO's aio_fcntl.
+    unsafe { sys::fcntl(fd, cmd, ctl_arg(arg)) }
 }
 
 pub fn ioctl(fd: RawFd, request: u64, arg: &CtlArg) -> Result<i64, Errno> {
-    sys::ioctl(fd, request, ctl_arg(arg))
+    // SAFETY: as for `fcntl`.
+    unsafe { sys::ioctl(fd, request, ctl_arg(arg)) }
 }
 
 fn ctl_arg(arg: &CtlArg) -> usize {
     match arg {
         CtlArg::Int(value) => *value as usize,
-        CtlArg::Buf(buf) => buf.ptr as usize,
+        CtlArg::Buf(buf) => buf.ptr() as usize,
     }
 }
 
@@ -202,7 +206,8 @@ pub fn sync_file_range(fd: RawFd, offset: i64, nbytes: usize, flags: u32) -> Res
 pub fn slurp(path: &At, offset: i64, len: usize, buf: Option<&ForeignBuf>) -> Result<Output, Errno> {
     let fd = sys::open_at(path.dir, &path.path, libc::O_RDONLY, 0)?;
     let result = slurp_fd(fd, offset, len, buf);
-    sys::close(fd);
+    // SAFETY: opened above, used by nobody else.
+    unsafe { sys::close(fd) };
     result
 }
 
@@ -223,9 +228,9 @@ fn slurp_fd(fd: RawFd, mut offset: i64, mut len: usize, buf: Option<&ForeignBuf>
     }
     match buf {
         Some(buf) => {
-            let buf = ForeignBuf { ptr: buf.ptr, len: len.min(buf.len) };
+            let buf = buf.prefix(len);
             let mut done = 0;
-            while done < buf.len {
+            while done < buf.len() {
                 match sys::pread_buf(fd, &buf, done, offset + done as i64)? {
                     0 => break,
                     n => done += n as usize,
@@ -253,10 +258,13 @@ fn slurp_fd(fd: RawFd, mut offset: i64, mut len: usize, buf: Option<&ForeignBuf>
 /// Widens `mem` to whole pages, as the memory syscalls want them.
 fn page_aligned(mem: &ForeignBuf) -> ForeignBuf {
     let mask = sys::page_size() - 1;
-    let addr = mem.ptr as usize;
+    let addr = mem.ptr() as usize;
     let start = addr & !mask;
-    let len = (mem.len + (addr - start) + mask) & !mask;
-    ForeignBuf { ptr: start as *mut u8, len }
+    let len = (mem.len() + (addr - start) + mask) & !mask;
+    // SAFETY: whole pages around the caller's pinned memory, mapped as a
+    // whole for as long as it is; the memory syscalls and `touch_pages`
+    // only fault them in or write back what they read.
+    unsafe { ForeignBuf::new(start as *mut u8, len) }
 }
 
 pub fn msync(mem: &ForeignBuf, flags: i32) -> Result<i64, Errno> {
@@ -268,7 +276,7 @@ pub fn mlock(mem: &ForeignBuf) -> Result<i64, Errno> {
 }
 
 pub fn mtouch(mem: &ForeignBuf, modify: bool, req: &Request) -> Result<i64, Errno> {
-    if mem.len > 0 {
+    if !mem.is_empty() {
         sys::touch_pages(&page_aligned(mem), sys::page_size(), modify, || req.is_cancelled())?;
     }
     Ok(0)
@@ -289,12 +297,14 @@ mod tests {
     #[test]
     fn page_alignment_covers_the_buffer() {
         let page = sys::page_size();
-        let mem = ForeignBuf { ptr: (page * 10 + 5) as *mut u8, len: page };
+        // SAFETY: only the addresses are computed; nothing accesses them.
+        let mem = unsafe { ForeignBuf::new((page * 10 + 5) as *mut u8, page) };
         let aligned = page_aligned(&mem);
-        assert_eq!(aligned.ptr as usize, page * 10);
-        assert_eq!(aligned.len, 2 * page);
-        let empty = page_aligned(&ForeignBuf { ptr: (page * 3) as *mut u8, len: 0 });
-        assert_eq!(empty.len, 0);
+        assert_eq!(aligned.ptr() as usize, page * 10);
+        assert_eq!(aligned.len(), 2 * page);
+        // SAFETY: as above.
+        let empty = page_aligned(&unsafe { ForeignBuf::new((page * 3) as *mut u8, 0) });
+        assert_eq!(empty.len(), 0);
     }
 
     #[test]
@@ -356,7 +366,8 @@ mod tests {
         assert_eq!(data(slurp(&at, 20, 5, None)), b"");
         assert!(matches!(slurp(&at, -20, 0, None), Err(Errno(libc::EINVAL))));
         let mut buf = [0u8; 4];
-        let fb = ForeignBuf { ptr: buf.as_mut_ptr(), len: 4 };
+        // SAFETY: `buf` outlives the synchronous slurp.
+        let fb = unsafe { ForeignBuf::new(buf.as_mut_ptr(), 4) };
         assert!(matches!(slurp(&at, 5, 4, Some(&fb)), Ok(Output::Int(4))));
         assert_eq!(&buf, b"5678");
         std::fs::remove_file(&path).unwrap();

@@ -70,7 +70,7 @@ pub fn truncate(target: &Target, length: i64) -> Result<i64, Errno> {
     match target {
         Target::Fd(fd) => sys::ftruncate(*fd, length),
         Target::Path(path) => {
-            let fd = sys::open_at(path.dir, &path.path, libc::O_WRONLY | libc::O_NONBLOCK, 0).map(sys::own_fd)?;
+            let fd = sys::open_owned(path.dir, &path.path, libc::O_WRONLY | libc::O_NONBLOCK, 0)?;
             sys::ftruncate(std::os::unix::io::AsRawFd::as_raw_fd(&fd), length)
         }
     }

@@ -363,7 +363,8 @@ impl Drop for Pool {
     /// queued are dropped unexecuted.
     fn drop(&mut self) {
         self.set_max_parallel(0);
-        sys::close(self.shared.dead_fd);
+        // SAFETY: the pool's own descriptor, its workers gone.
+        unsafe { sys::close(self.shared.dead_fd) };
     }
 }
 

@@ -206,7 +206,8 @@ fn a_request_that_turns_out_slow_gives_its_batch_back() {
     let [read_end, write_end] = fds;
     let mut byte = [0u8; 1];
     let ptr = byte.as_mut_ptr();
-    let buf = || crate::request::ForeignBuf { ptr, len: 1 };
+    // SAFETY: `byte` outlives every request (all are polled below).
+    let buf = || unsafe { crate::request::ForeignBuf::new(ptr, 1) };
     // Reads run quickly while the pipe has data...
     for name in 0..4 {
         sys::write_all(write_end, b"x").unwrap();
@@ -231,8 +232,10 @@ fn a_request_that_turns_out_slow_gives_its_batch_back() {
     // go back later, never fewer.)
     assert!(after.given_back - before.given_back >= 5, "the five nops went back to the queue");
     assert_ne!(pool.shared.slow_kinds.load(Relaxed) & (1 << OpKind::Read as u32), 0, "reads are now taken singly");
-    sys::close(read_end);
-    sys::close(write_end);
+    // SAFETY: the test's own descriptor.
+    unsafe { sys::close(read_end) };
+    // SAFETY: the test's own descriptor.
+    unsafe { sys::close(write_end) };
 }
 
 /// An idle pool sleeps: no thread wakes up while nothing is queued, even
