@@ -1,5 +1,7 @@
-//! Thin syscall wrappers: the only place besides `ffi` with `unsafe`.
-//! Each returns `Result<_, Errno>` with errno captured right after the call.
+//! Thin syscall wrappers, each returning `Result<_, Errno>` with errno
+//! captured right after the call.  A wrapper whose soundness rests on its
+//! caller (descriptor ownership, what an fcntl/ioctl does) is an `unsafe
+//! fn`; buffers come as `ForeignBuf`s, whose invariant covers them.
 
 use std::ffi::CStr;
 use std::mem::MaybeUninit;

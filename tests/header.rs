@@ -52,6 +52,12 @@ c_types! {
     *mut *const Entry => "const aiors_dirent **",
     *const libc::stat => "const struct stat *",
     *const libc::statvfs => "const struct statvfs *",
+    *mut u64 => "uint64_t *",
+    *mut AiorsStats => "aiors_stats *",
+    *const AiorsStats => "const aiors_stats *",
+    *mut AiorsEngineStats => "aiors_engine_stats *",
+    *mut AiorsOpStats => "aiors_op_stats *",
+    *mut AiorsDoneTimes => "aiors_done_times *",
 }
 
 /// An export: its name and the C declaration of a pointer to it.
@@ -97,6 +103,14 @@ fn exports() -> Vec<Export> {
         aiors_poll_followup(*mut Pool, *mut AiorsEvent) -> c_int;
         aiors_wait(*mut Pool) -> ();
         aiors_take_panic(*mut c_char, usize) -> usize;
+        aiors_stats_enable(*mut Pool) -> ();
+        aiors_stats_reset(*mut Pool) -> ();
+        aiors_stats_new(*mut Pool) -> *mut AiorsStats;
+        aiors_stats_free(*mut AiorsStats) -> ();
+        aiors_stats_engine(*const AiorsStats, *mut AiorsEngineStats) -> ();
+        aiors_stats_op(*const AiorsStats, usize, *mut AiorsOpStats) -> c_int;
+        aiors_stats_error(*const AiorsStats, usize, usize, *mut c_int, *mut u64) -> c_int;
+        aiors_result_times(*mut Pool, *mut AiorsDoneTimes) -> c_int;
         aiors_test_panic_next_poll() -> ();
         aiors_result_stat(*mut Pool) -> *const libc::stat;
         aiors_result_take_fd(*mut Pool) -> c_int;

@@ -73,11 +73,6 @@ sub _entry_path {
    "$dir/$name"
 }
 
-# aio_scandir: split the entries of a directory into real directories and
-# everything else.  Types reported by readdir are trusted; entries of
-# unknown type are lstat'ed, likely directories first and in inode order,
-# at most $maxreq at a time, until the link count says every subdirectory
-# has been found.
 # aio_rmtree: delete $path and everything below it; the status is that of
 # the final rmdir.  Unlike IO::AIO 4.80, a $path that is not a directory
 # (in particular a symlink to one, also when written with a trailing slash)

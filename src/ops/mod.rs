@@ -33,10 +33,11 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
         Op::Open { ref path, flags, mode } => sys::open_owned(path.dir, &path.path, flags, mode).map(Output::Fd),
         // A descriptor that is not open fails as close(2) would: dup2 would
         // create it, and nobody would ever close it.
-        // SAFETY: F_GETFD takes no pointer; `aio_close` acts for the
-        // descriptor's owner, who asked for it to be replaced.
         Op::Close { fd } => {
-            int(unsafe { sys::fcntl(fd, libc::F_GETFD, 0).and_then(|_| sys::dup2(ctx.dead_fd, fd)) }.map(|_| 0))
+            // SAFETY: F_GETFD takes no pointer; `aio_close` acts for the
+            // descriptor's owner, who asked for it to be replaced.
+            let replaced = unsafe { sys::fcntl(fd, libc::F_GETFD, 0).and_then(|_| sys::dup2(ctx.dead_fd, fd)) };
+            int(replaced.map(|_| 0))
         }
         Op::Seek { fd, offset, whence } => int(sys::lseek(fd, offset, whence)),
         Op::Read { fd, offset, ref buf } => int(sys::read_buf(fd, offset, buf)),
