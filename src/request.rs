@@ -566,7 +566,7 @@ mod tests {
         assert!(std::mem::size_of::<Output>() <= 32, "Output: {}", std::mem::size_of::<Output>());
         assert!(err_word <= 8, "Outcome: {}", std::mem::size_of::<Outcome>());
         assert!(
-            std::mem::size_of::<Completion>() <= 88 + err_word,
+            std::mem::size_of::<Completion>() <= std::mem::size_of::<Job>() + 32 + err_word,
             "Completion: {}",
             std::mem::size_of::<Completion>()
         );
