@@ -1988,9 +1988,10 @@ read goes to the ring only while no request waits in the threads' queue
 (those go first, by priority) and C<max_parallel> is not 0 (which holds
 every request back, as documented).  Measured on the project's machine (2
 vCPUs, virtio disk, caches dropped before every pass), 20,000 random
-4 KiB reads of a 1 GiB file with 64 in flight ran at 1.9 times the
-original's rate with two thirds of its CPU time per read; on threads they
-ran at the original's rate, as both then have 8 reads at the disk.
+4 KiB reads of a 1 GiB file with 64 in flight ran at 1.3 to 1.9 times
+the original's rate (in two runs) with 0.6 to 0.7 of its CPU time per
+read; on threads they ran at the original's rate, as both then have 8
+reads at the disk.
 
 Everything else runs on the threads, by measurement: larger reads (a
 cached one would be copied on the submitting thread itself, where threads
