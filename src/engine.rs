@@ -317,11 +317,19 @@ mod pool_tests {
         unsafe { ForeignBuf::new(bytes.as_mut_ptr(), bytes.len()) }
     }
 
-    /// A buffer of 64 bytes of its own, leaked so that it outlives its request.
-    fn scratch() -> ForeignBuf {
-        let bytes = Box::leak(vec![0u8; 64].into_boxed_slice());
-        // SAFETY: leaked, so valid for ever, and used by this buffer alone.
-        unsafe { ForeignBuf::new(bytes.as_mut_ptr(), bytes.len()) }
+    /// Buffers of 64 bytes, each used by one request, that live as long
+    /// as the arena (a test drains its requests before dropping it).
+    #[derive(Default)]
+    struct Scratch(Vec<Vec<u8>>);
+
+    impl Scratch {
+        fn buf(&mut self) -> ForeignBuf {
+            self.0.push(vec![0; 64]);
+            let bytes = self.0.last_mut().expect("just pushed");
+            // SAFETY: on the heap, so it does not move when the arena grows, and
+            // kept until the arena is dropped; used by this buffer alone.
+            unsafe { ForeignBuf::new(bytes.as_mut_ptr(), bytes.len()) }
+        }
     }
 
     fn tmp(name: &str) -> std::path::PathBuf {
@@ -340,6 +348,7 @@ mod pool_tests {
         let mut seen = Vec::new();
         for mut pool in pools() {
             let mut names = Named::default();
+            let mut scratch = Scratch::default();
             let ops = vec![
                 Op::Open { path: at("/nonexistent/aiors"), flags: libc::O_RDONLY, mode: 0 },
                 Op::Open { path: at(file.to_str().unwrap()), flags: libc::O_RDONLY, mode: 0 },
@@ -353,16 +362,16 @@ mod pool_tests {
                 Op::stat(Target::Fd(f.as_raw_fd()), true),
                 Op::stat(Target::Fd(-1), true),
                 Op::stat(Target::Fd(9999), true),
-                Op::Read { fd: 9999, offset: None, buf: scratch() },
-                Op::Read { fd: -1, offset: Some(0), buf: scratch() },
-                Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: scratch() },
-                Op::Read { fd: f.as_raw_fd(), offset: Some(1 << 40), buf: scratch() },
-                Op::Read { fd: d.as_raw_fd(), offset: None, buf: scratch() },
-                Op::Read { fd: d.as_raw_fd(), offset: Some(0), buf: scratch() },
-                Op::Read { fd: pipe_r, offset: None, buf: scratch() },
-                Op::Read { fd: pipe_r, offset: Some(0), buf: scratch() },
-                Op::Write { fd: pipe_w, offset: Some(0), buf: scratch() },
-                Op::Write { fd: f.as_raw_fd(), offset: None, buf: scratch() },
+                Op::Read { fd: 9999, offset: None, buf: scratch.buf() },
+                Op::Read { fd: -1, offset: Some(0), buf: scratch.buf() },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(7), buf: scratch.buf() },
+                Op::Read { fd: f.as_raw_fd(), offset: Some(1 << 40), buf: scratch.buf() },
+                Op::Read { fd: d.as_raw_fd(), offset: None, buf: scratch.buf() },
+                Op::Read { fd: d.as_raw_fd(), offset: Some(0), buf: scratch.buf() },
+                Op::Read { fd: pipe_r, offset: None, buf: scratch.buf() },
+                Op::Read { fd: pipe_r, offset: Some(0), buf: scratch.buf() },
+                Op::Write { fd: pipe_w, offset: Some(0), buf: scratch.buf() },
+                Op::Write { fd: f.as_raw_fd(), offset: None, buf: scratch.buf() },
                 Op::Fsync { fd: 9999 },
                 Op::Fdatasync { fd: f.as_raw_fd() },
                 Op::Fsync { fd: pipe_r },
