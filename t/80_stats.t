@@ -182,4 +182,17 @@ subtest "a forked child collects from zero" => sub {
    is stats->{total}{completed}, 1, "the parent's are its own";
 };
 
+# aio-stat's private interval hook: one that polls itself, at an interval
+# of 0, ran inside itself until the stack overflowed (found by xt/fuzz.pl)
+subtest "the interval hook never runs inside itself" => sub {
+   my $calls = 0;
+   IO::AIO::_on_poll_interval (0, sub { $calls++; IO::AIO::poll_cb () });
+   my $done;
+   aio_nop sub { $done = 1 };
+   IO::AIO::flush;
+   IO::AIO::_on_poll_interval (0, undef);
+   ok $done, "the request completed";
+   cmp_ok $calls, ">=", 1, "the hook ran ($calls times)";
+};
+
 done_testing;
