@@ -37,6 +37,11 @@ package BenchScenario;
 #                       create $dir/d00/f00000 .. ($files spread over $dirs
 #                       directories; $size->($i) bytes each) and a .complete
 #                       marker, unless the marker is there; returns the paths
+# read_window($fh, $bytes, $size, $bufs)
+#                       aio_read $bytes from $fh in blocks of length($bufs->[0]),
+#                       one read in flight per buffer; offsets wrap at $size;
+#                       a completed read hands its buffer to the next offset;
+#                       dies unless every read was whole
 # can_drop_caches()     whether drop_caches() works here (root, Linux)
 # drop_caches()         write back dirty data, then empty the page, dentry
 #                       and inode caches (as root: /proc/sys/vm/drop_caches)
@@ -63,7 +68,7 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
 our @EXPORT_OK = qw(start loaded result now median_rate drain warm_page_cache
                     make_cached_file make_small_files can_drop_caches drop_caches
-                    make_tree_files cold_rate have_fio fio_rate);
+                    make_tree_files cold_rate have_fio fio_rate read_window);
 
 my %opt;
 
@@ -196,6 +201,29 @@ sub fio_rate {
     @iops = sort { $a <=> $b } @iops;
     @bw   = sort { $a <=> $b } @bw;
     return ($iops[ $#iops / 2 ], $bw[ $#bw / 2 ]);
+}
+
+sub read_window {
+    my ($fh, $bytes, $size, $bufs) = @_;
+    my $block = length $bufs->[0];
+    my ($off, $done) = (0, 0);
+    my $submit;
+    $submit = sub {
+        my ($slot) = @_;
+        return if $off >= $bytes;
+        my $at = $off % $size;
+        $off += $block;
+        IO::AIO::aio_read($fh, $at, $block, $bufs->[$slot], 0, sub {
+            $_[0] == $block && length($bufs->[$slot]) == $block
+                or die "aio_read at $at failed: $!\n";
+            $done += $block;
+            $submit->($slot);
+        });
+    };
+    $submit->($_) for 0 .. $#$bufs;
+    drain();
+    undef $submit;    # break the closure's self-reference
+    $done == $bytes or die "read only $done of $bytes bytes\n";
 }
 
 # The classic event-loop integration: wait for the result pipe, then poll_cb.

@@ -9,7 +9,7 @@ use warnings;
 use Fcntl qw(O_RDONLY);
 use FindBin ();
 use lib "$FindBin::RealBin/../lib";
-use BenchScenario qw(start loaded result cold_rate fio_rate have_fio drain make_cached_file);
+use BenchScenario qw(start loaded result cold_rate fio_rate have_fio make_cached_file read_window);
 use IO::AIO;
 
 my $FILE     = '/tmp/aio-bench-cold-1g.dat';    # shared with cold_read_4k.pl
@@ -29,29 +29,7 @@ if ($opt{floor}) {
 sysopen my $fh, $FILE, O_RDONLY or die "open $FILE: $!\n";
 loaded();
 my @bufs = map { "\0" x $BLOCK } 1 .. $INFLIGHT;
-my ($rate, $cpu) = cold_rate($BYTES, \&aio_pass);
+my ($rate, $cpu) = cold_rate($BYTES, sub { read_window($fh, $BYTES, $BYTES, \@bufs) });
 result('read_mb_per_sec', '%.1f', $rate / 1e6, 'MB/s');
 result('cpu_per_mib', '%.1f', $cpu * $BLOCK, 'us');
 exit 0;
-
-# Keeps $INFLIGHT reads outstanding; a completed read hands its buffer to
-# the next offset.
-sub aio_pass {
-    my ($off, $done) = (0, 0);
-    my $submit;
-    $submit = sub {
-        my ($slot) = @_;
-        return if $off >= $BYTES;
-        my $at = $off;
-        $off += $BLOCK;
-        aio_read $fh, $at, $BLOCK, $bufs[$slot], 0, sub {
-            $_[0] == $BLOCK or die "aio_read at $at failed: $!\n";
-            $done += $BLOCK;
-            $submit->($slot);
-        };
-    };
-    $submit->($_) for 0 .. $INFLIGHT - 1;
-    drain();
-    undef $submit;    # break the closure's self-reference
-    $done == $BYTES or die "read only $done of $BYTES bytes\n";
-}

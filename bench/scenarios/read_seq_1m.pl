@@ -12,7 +12,7 @@ use warnings;
 use Fcntl qw(O_RDONLY);
 use FindBin ();
 use lib "$FindBin::RealBin/../lib";
-use BenchScenario qw(start loaded result median_rate drain warm_page_cache make_cached_file);
+use BenchScenario qw(start loaded result median_rate warm_page_cache make_cached_file read_window);
 use IO::AIO;
 
 my $FILE     = '/tmp/aio-bench-read-256m.dat';      # same file as read_4k.pl
@@ -49,29 +49,5 @@ sub run_aio {
     my ($fh) = @_;
     loaded();
     my @bufs = map { "\0" x $BLOCK } 1 .. $INFLIGHT;    # touched once, here
-    return median_rate($BYTES, sub { aio_pass($fh, \@bufs) });
-}
-
-# Keeps $INFLIGHT reads outstanding; a completed read hands its buffer to
-# the next offset.
-sub aio_pass {
-    my ($fh, $bufs) = @_;
-    my ($off, $done) = (0, 0);
-    my $submit;
-    $submit = sub {
-        my ($slot) = @_;
-        return if $off >= $BYTES;
-        my $at = $off % $SIZE;
-        $off += $BLOCK;
-        aio_read $fh, $at, $BLOCK, $bufs->[$slot], 0, sub {
-            $_[0] == $BLOCK && length($bufs->[$slot]) == $BLOCK
-                or die "aio_read at $at failed: $!\n";
-            $done += $BLOCK;
-            $submit->($slot);
-        };
-    };
-    $submit->($_) for 0 .. $INFLIGHT - 1;
-    drain();
-    undef $submit;    # break the closure's self-reference
-    $done == $BYTES or die "read only $done of $BYTES bytes\n";
+    return median_rate($BYTES, sub { read_window($fh, $BYTES, $SIZE, \@bufs) });
 }
