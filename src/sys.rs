@@ -382,6 +382,28 @@ pub fn page_size() -> usize {
     }
 }
 
+/// Starts a thread with every signal blocked, as IO::AIO's threads are:
+/// signals are for the Perl thread, and a worker that caught one would
+/// fail its syscall with EINTR (Perl's handlers do not restart calls).
+pub fn spawn_signal_free<F>(name: &str, body: F) -> std::io::Result<std::thread::JoinHandle<()>>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+    let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: the sets are written by sigfillset/pthread_sigmask before
+    // they are read; the new thread inherits the blocked mask, and the
+    // caller's own mask is restored right after.
+    unsafe {
+        libc::sigfillset(all.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), old.as_mut_ptr());
+    }
+    let spawned = std::thread::Builder::new().name(name.into()).spawn(body);
+    // SAFETY: `old` was filled in by the first pthread_sigmask.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, old.as_ptr(), std::ptr::null_mut()) };
+    spawned
+}
+
 /// Returns free heap memory to the system (glibc keeps it otherwise).
 pub fn malloc_trim() {
     // SAFETY: malloc_trim only walks the allocator's own free lists.

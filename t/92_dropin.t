@@ -255,6 +255,39 @@ like ours ($hook), qr/^inside: Undefined subroutine &main::nosuch called\noutsid
    "a hook that is not code fails at the next submission, into \$@";
 same_as_original ("the submission hook", $hook);
 
+# ---- signals are the Perl thread's -----------------------------------------
+# Worker threads block every signal, as the original's do: one that caught a
+# signal meant for Perl would fail its syscall with EINTR.  Each thread's
+# mask is read from /proc while a worker waits in read(2) and disk reads
+# are under way; threads are counted by whether they block SIGINT, SIGALRM,
+# SIGCHLD and SIGUSR1.
+
+my $masks = <<'EOF';
+pipe my $r, my $w or die;
+my ($buf, @file) = ('');
+IO::AIO::aio_read ($r, undef, 5, $buf, 0, sub { });
+open my $fh, "<", $^X or die;
+IO::AIO::aio_read ($fh, 0, 10, $file[$_], 0, sub { }) for 0 .. 2;
+select undef, undef, undef, 0.2;
+my %threads;
+for my $status (glob "/proc/$$/task/*/status") {
+   open my $in, "<", $status or next;
+   my ($blocked) = map /^SigBlk:\s*(\w+)/, <$in>;
+   my $all = 1;
+   $all &&= (hex (substr $blocked, -8) >> ($_ - 1)) & 1 for 2, 10, 14, 17;
+   ++$threads{ ($status =~ m{/task/$$/} ? "main" : "worker") . ($all ? " blocks" : " takes") };
+}
+syswrite $w, "hello";
+IO::AIO::flush ();
+print join (", ", map "$_=$threads{$_}", sort keys %threads), "\n";
+EOF
+my $masked = qr/^main takes=1, worker blocks=\d+\n\z/;
+like ours ($masks), $masked, "worker threads block the signals Perl handles";
+SKIP: {
+   skip "the original IO::AIO is not installed", 1 unless $have_original;
+   like run_original ($AIOTest::BOTH_PRELUDE . $masks), $masked, "as the original's do";
+}
+
 # ---- a panic in the engine -------------------------------------------------
 
 is ours (<<'EOF'),

@@ -13,7 +13,7 @@ impl Shared {
             return;
         }
         let shared = Arc::clone(self);
-        let spawned = std::thread::Builder::new().name("aiors-worker".into()).spawn(move || shared.work_loop());
+        let spawned = sys::spawn_signal_free("aiors-worker", move || shared.work_loop());
         // If the system refuses a thread, requests wait for a later try;
         // with no thread at all, the polling side runs them (see
         // `run_inline_without_threads`), so an event loop is woken for it.
