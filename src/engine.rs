@@ -410,8 +410,8 @@ mod pool_tests {
         let fd = f.as_raw_fd();
         pool.set_max_parallel(1);
         // One busy request runs, the other waits: what comes after waits
-        // too, for the thread, in priority order (the ring takes requests
-        // only when none wait).
+        // too, for the thread, in priority order (with one thread, the
+        // ring takes requests only when none wait).
         names.submit(&pool, 100, Pri::default(), Op::Busy { secs: 0.05 });
         names.submit(&pool, 101, Pri::default(), Op::Busy { secs: 0.0 });
         // Queued behind the busy thread: a write, then a read of what it
@@ -442,6 +442,34 @@ mod pool_tests {
         assert_eq!(*size, 11, "the cancelled write never ran");
         assert_eq!(std::fs::read(&file).unwrap(), b"RINGo, ring");
         assert_eq!((pool.nreqs(), pool.nready(), pool.npending()), (0, 0, 0));
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn a_read_passes_waiting_requests_of_no_higher_priority_when_threads_are_many() {
+        let mut pool = match uring_pool() {
+            Some(pool) => pool,
+            None => return,
+        };
+        let mut names = Named::default();
+        let file = tmp("passing");
+        let f = std::fs::File::open(&file).unwrap();
+        let mut scratch = Scratch::default();
+        pool.set_max_parallel(2);
+        names.submit(&pool, 100, Pri::default(), Op::Busy { secs: 0.2 });
+        names.submit(&pool, 101, Pri::default(), Op::Busy { secs: 0.2 });
+        while pool.nready() > 0 {
+            std::thread::yield_now();
+        }
+        names.submit(&pool, 102, Pri::new(0), Op::Busy { secs: 0.0 });
+        let on_ring = || pool.engine_counters().ring_submitted;
+        let before = on_ring();
+        names.submit(&pool, 1, Pri::new(0), Op::Read { fd: f.as_raw_fd(), offset: Some(0), buf: scratch.buf() });
+        assert_eq!(on_ring(), before + 1, "the read went past a request of its own priority");
+        names.submit(&pool, 2, Pri::new(-1), Op::Read { fd: f.as_raw_fd(), offset: Some(0), buf: scratch.buf() });
+        assert_eq!(on_ring(), before + 1, "the read waits behind one of a higher priority");
+        let done = drain(&mut pool, &names);
+        assert!(done.contains(&(1, Seen::Int(11))) && done.contains(&(2, Seen::Int(11))));
         std::fs::remove_file(file).unwrap();
     }
 

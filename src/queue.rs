@@ -72,6 +72,11 @@ impl<T> PriQueue<T> {
         self.len
     }
 
+    /// Whether an item of a priority higher than `pri` waits.
+    pub fn any_above(&self, pri: Pri) -> bool {
+        self.levels[..pri.rank()].iter().any(|level| !level.is_empty())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -13,7 +13,7 @@ impl Pool {
         self.count_new_request();
         let timing = if self.stats.on() { Some(self.stats.submitted(op.kind())) } else { None };
         let job = Job { req: Arc::clone(req), op, timing };
-        if self.ring_takes(&job.op) {
+        if self.ring_takes(&job) {
             if let Some(ring) = self.ring.borrow_mut().as_mut() {
                 ring.submit(job);
                 Events::count(&self.shared.counters.events.ring_submitted, 1);
@@ -33,14 +33,19 @@ impl Pool {
         true
     }
 
-    /// Whether `op` goes to the ring: if its engine routes it, the ring has
-    /// room, and no request waits in the queue (those go first, by
-    /// priority), nor are requests held back (`max_parallel 0`).
-    fn ring_takes(&self, op: &Op) -> bool {
+    /// Whether `job` goes to the ring: if its engine routes it, the ring
+    /// has room, and requests are not held back (`max_parallel 0`).  While
+    /// requests wait for a thread, only if none of them has a higher
+    /// priority, and more than one thread is allowed: with one, requests
+    /// start strictly in the order submitted, as in IO::AIO.  (With more,
+    /// a read on the ring does not take a waiting request's thread, and
+    /// is what keeps the disk busy while threads are held by slow work.)
+    fn ring_takes(&self, job: &Job) -> bool {
+        let thread_limit = self.shared.counters.thread_limit.load(Relaxed);
         self.ring.borrow().as_ref().map_or(false, Ring::has_room)
-            && self.nready() == 0
-            && self.shared.counters.thread_limit.load(Relaxed) > 0
-            && self.engine.routes().takes(op, engine::is_regular)
+            && thread_limit > 0
+            && self.engine.routes().takes(&job.op, engine::is_regular)
+            && (self.nready() == 0 || thread_limit > 1 && !lock(&self.shared.work).queue.any_above(job.req.pri()))
     }
 
     /// Queues `job` for the threads and wakes one if needed; returns
