@@ -109,7 +109,6 @@ subtest "quick requests queued behind a slow one do not wait for it" => sub {
 # from a pipe that blocks until it is written to.  In fresh processes: once
 # a read has run slowly, reads are no longer batched for a while.
 subtest "quick requests queued behind a blocking read do not wait for it" => sub {
-   local $TODO = "a worker may take quick requests behind a read of unknown speed";
    my $code = <<'EOF';
 use Time::HiRes qw(time);
 pipe my $r, my $w or die "pipe: $!";

@@ -1926,7 +1926,8 @@ one.  A worker takes several queued requests at once (up to 16, its share
 of the queue) only while they are of kinds that ran quickly the last time
 (a cached C<aio_stat>, an C<aio_nop>), never behind a request known to take
 long (C<aio_busy>, the C<sync> family), and never behind a kind that was
-slow (over 50 microseconds: it waited for the disk).  If a request of a
+slow (over 50 microseconds: it waited for the disk) or has not run yet (the
+first read may be of a pipe that stays empty).  If a request of a
 quick kind does turn out slow, the worker gives the rest of its batch back
 to the queue for the other threads, and takes that kind one at a time
 from then on.  So a flood of cached requests costs one lock per batch,

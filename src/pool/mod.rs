@@ -106,7 +106,8 @@ struct Shared {
     /// A worker is spinning for work, so submitting need not wake one.
     spinning: AtomicBool,
     /// Kinds of request that ran slowly the last time (a bit per
-    /// `OpKind`): those are taken one at a time.
+    /// `OpKind`): those are taken one at a time.  A kind that never ran
+    /// counts as slow: the first read may be of a pipe that blocks.
     slow_kinds: AtomicU64,
     /// When a worker last finished a batch, in µs since `epoch`.
     progress_us: AtomicU64,
@@ -193,7 +194,7 @@ impl Pool {
             notifier,
             counters: Counters { thread_limit: AtomicUsize::new(Limits::default().wanted), ..Counters::default() },
             spinning: AtomicBool::new(false),
-            slow_kinds: AtomicU64::new(0),
+            slow_kinds: AtomicU64::new(u64::MAX),
             progress_us: AtomicU64::new(0),
             epoch: Instant::now(),
             dead_fd,

@@ -208,10 +208,11 @@ fn a_request_that_turns_out_slow_gives_its_batch_back() {
     let ptr = byte.as_mut_ptr();
     // SAFETY: `byte` outlives every request (all are polled below).
     let buf = || unsafe { crate::request::ForeignBuf::new(ptr, 1) };
-    // Reads run quickly while the pipe has data...
+    // Reads run quickly while the pipe has data (and so do nops)...
     for name in 0..4 {
         sys::write_all(write_end, b"x").unwrap();
         names.submit(&pool, name, Pri::default(), Op::Read { fd: read_end, offset: None, buf: buf() });
+        names.submit(&pool, 20 + name, Pri::default(), Op::Nop);
         drain(&mut pool, &names);
     }
     // ...then one blocks until a write 100 ms later, with quick requests
