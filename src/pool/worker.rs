@@ -155,11 +155,17 @@ impl Shared {
         let mut started = Instant::now();
         while let Some(job) = jobs.next() {
             let kind = job.op.kind();
+            // A pipe or socket may stay silent for good: what is behind a
+            // read or write of one goes back before it runs.
+            let may_wait_for_good = jobs.len() > 0 && waits_for_a_peer(&job.op);
+            if may_wait_for_good {
+                self.give_back(jobs.by_ref().rev());
+            }
             self.run(job);
             let now = Instant::now();
             let slow = now - started >= SLOW_REQUEST;
             self.note_speed(kind, slow);
-            if slow {
+            if slow || may_wait_for_good {
                 self.give_back(jobs.rev());
                 return false;
             }
@@ -283,6 +289,15 @@ fn take_batch(queue: &mut PriQueue<Job>, share: usize, slow: u64, batch: &mut Ve
             Some(job) => batch.push(job),
             None => break,
         }
+    }
+}
+
+/// Whether `op` reads or writes something other than a regular file (an
+/// fstat, paid only by a request with others batched behind it).
+fn waits_for_a_peer(op: &Op) -> bool {
+    match op {
+        Op::Read { fd, .. } | Op::Write { fd, .. } => !engine::is_regular(*fd),
+        _ => false,
     }
 }
 
