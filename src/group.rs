@@ -15,39 +15,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 
-use crate::request::Request;
-
-/// Membership of a request, and the group state if it is a group.  Made
-/// only for groups and their members (see `Request::links`).
-#[derive(Debug, Default)]
-pub(crate) struct Links {
-    /// The group this request belongs to and its slot in that group.
-    parent: Option<(Arc<Request>, usize)>,
-    group: Option<Box<GroupState>>,
-}
-
-impl Links {
-    pub fn for_group() -> Links {
-        Links { parent: None, group: Some(Box::default()) }
-    }
-}
-
-#[derive(Debug, Default)]
-struct GroupState {
-    /// Outstanding members by slot; a finished member leaves a free slot.
-    members: Vec<Option<Arc<Request>>>,
-    free_slots: Vec<usize>,
-    /// Number of outstanding members.
-    size: usize,
-    limit: i32,
-    /// The group's own request was polled while members were outstanding.
-    delayed: bool,
-    /// The group's completion was handed out; it takes no more members.
-    finished: bool,
-    has_feeder: bool,
-    /// A member was added since the feeder was last called.
-    added: bool,
-}
+use crate::request::{GroupState, Links, Request};
 
 /// Why a request cannot join a group.
 #[derive(Debug, PartialEq, Eq)]
