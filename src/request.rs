@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use once_cell::race::OnceBox;
 
+use crate::timing::Timing;
 pub use crate::types::{Errno, ForeignBuf, Listing};
 
 /// How a request's caller recognises it in events: the address of its
@@ -554,7 +555,7 @@ pub(crate) struct Job {
     pub req: Arc<Request>,
     pub op: Op,
     /// Only while statistics are collected.
-    pub timing: Option<Box<crate::stats::Timing>>,
+    pub timing: Option<Box<Timing>>,
 }
 
 /// An executed (or skipped) request waiting for `poll_cb`.  The job comes
