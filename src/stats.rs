@@ -162,8 +162,10 @@ impl OpStats {
 }
 
 /// What the pool's heuristics did: a snapshot of its event counts (see
-/// `pool::counters::Events` for the meaning of each field).
+/// `pool::counters::Events` for the meaning of each field).  The C ABI
+/// hands it out as it is (`aiors_engine_counters`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct EngineCounters {
     pub threads_started: u64,
     pub threads_exited: u64,

@@ -55,7 +55,7 @@ c_types! {
     *mut u64 => "uint64_t *",
     *mut AiorsStats => "aiors_stats *",
     *const AiorsStats => "const aiors_stats *",
-    *mut AiorsEngineStats => "aiors_engine_stats *",
+    *mut AiorsEngineCounters => "aiors_engine_counters *",
     *mut AiorsOpStats => "aiors_op_stats *",
     *mut AiorsDoneTimes => "aiors_done_times *",
 }
@@ -107,7 +107,8 @@ fn exports() -> Vec<Export> {
         aiors_stats_reset(*mut Pool) -> ();
         aiors_stats_new(*mut Pool) -> *mut AiorsStats;
         aiors_stats_free(*mut AiorsStats) -> ();
-        aiors_stats_engine(*const AiorsStats, *mut AiorsEngineStats) -> ();
+        aiors_stats_elapsed(*const AiorsStats) -> f64;
+        aiors_stats_engine(*const AiorsStats, *mut AiorsEngineCounters) -> ();
         aiors_stats_op(*const AiorsStats, usize, *mut AiorsOpStats) -> c_int;
         aiors_stats_error(*const AiorsStats, usize, usize, *mut c_int, *mut u64) -> c_int;
         aiors_result_times(*mut Pool, *mut AiorsDoneTimes) -> c_int;

@@ -222,10 +222,10 @@ typedef struct {
   aiors_times queued, executing;
 } aiors_op_stats;
 
+/* EngineCounters in src/stats.rs, field for field */
 typedef struct {
-  double elapsed;       /* seconds since collection began or was reset */
   uint64_t threads_started, threads_exited, wakeups, sleeps, watches, spins, given_back, ring_submitted;
-} aiors_engine_stats;
+} aiors_engine_counters;
 
 typedef struct {
   const char *op;       /* not NUL-terminated */
@@ -240,7 +240,9 @@ void aiors_stats_enable (aiors_pool *pool);
 void aiors_stats_reset  (aiors_pool *pool);
 aiors_stats *aiors_stats_new (aiors_pool *pool);
 void aiors_stats_free   (aiors_stats *stats);
-void aiors_stats_engine (const aiors_stats *stats, aiors_engine_stats *out);
+/* seconds since collection began or was reset */
+double aiors_stats_elapsed (const aiors_stats *stats);
+void aiors_stats_engine (const aiors_stats *stats, aiors_engine_counters *out);
 /* index 0: all requests, 1 and on: each kind; 0 past the last */
 int  aiors_stats_op     (const aiors_stats *stats, size_t index, aiors_op_stats *out);
 /* the nth errno the requests of index failed with, and how often; 0 past the last */
