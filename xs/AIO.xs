@@ -247,7 +247,9 @@ aio_stat (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
         aio_req *req = req_new (aTHX_ callback, ix && p.ptr ? RESULT_LSTAT : RESULT_STAT);
 
         hold_target (aTHX_ req, fh_or_path, &p);
-        check_submitted (aTHX_ req, aiors_submit_stat (pool, req->core, p.dir, p.ptr, p.len, fd, !ix));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_stat_path (pool, req->core, p.dir, p.ptr, p.len, !ix)
+          : aiors_submit_stat_fd (pool, req->core, fd, !ix));
         REQ_RETURN (req);
 }
 
