@@ -20,6 +20,10 @@ aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
         REQ_RETURN (req);
 }
 
+# aio_sync_file_range, aio_allocate and aio_readahead stay apart: an ALIAS
+# shares one parameter list, but theirs differ in meaning and type, and the
+# usage croak names them (as IO::AIO 4.80's does).
+
 void
 aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
