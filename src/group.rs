@@ -132,6 +132,12 @@ pub fn cancel_members(group: &Request) {
     }
 }
 
+/// Whether the group's completion was handed out: it takes no more
+/// members.
+pub fn is_finished(group: &Request) -> bool {
+    with_group(group, |state| state.finished).unwrap_or(false)
+}
+
 pub fn set_limit(group: &Request, limit: i32) {
     with_group(group, |state| state.limit = limit);
 }
@@ -218,10 +224,12 @@ mod tests {
         add(&grp, &b).unwrap();
         add(&grp, &b).unwrap(); // twice: still one member
         assert!(!on_polled(&grp), "members outstanding: delayed");
+        assert!(!is_finished(&grp));
         assert!(Arc::ptr_eq(&detach(&a).unwrap(), &grp));
         assert!(!finish_if_drained(&grp));
         detach(&b);
         assert!(finish_if_drained(&grp));
+        assert!(is_finished(&grp));
         assert_eq!(add(&grp, &plain()), Err(AddError::GroupFinished));
     }
 

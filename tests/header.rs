@@ -122,6 +122,7 @@ fn exports() -> Vec<Export> {
         aiors_req_cancel(*const AiorsReq) -> ();
         aiors_grp_cancel_subs(*const AiorsReq) -> ();
         aiors_grp_add(*const AiorsReq, *const AiorsReq) -> c_int;
+        aiors_grp_finished(*const AiorsReq) -> c_int;
         aiors_grp_set_limit(*const AiorsReq, c_int) -> ();
         aiors_grp_limit(*const AiorsReq) -> c_int;
         aiors_grp_set_feeder(*const AiorsReq, c_int) -> ();

@@ -77,7 +77,8 @@ typedef struct aio_req {
   unsigned inuse;
   U8 kind;             /* enum result_kind */
   U8 open_flags;       /* O_ACCMODE part, for the filehandle's mode */
-  bool grp_finished;
+  /* handed back, its callback ran; freed when inuse drops to 0 (a group's
+   * "finished", which refuses new members, is the engine's: aiors_grp_finished) */
   bool done;
 } aio_req;
 
@@ -556,7 +557,7 @@ add (SV *grp, ...)
         if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
-        if (g->grp_finished)
+        if (aiors_grp_finished (g->core))
           croak ("cannot add requests to IO::AIO::GRP after the group finished");
 
         for (i = 1; i < items; ++i)

@@ -115,6 +115,7 @@ void aiors_req_free        (aiors_req *req);
 void aiors_req_cancel      (const aiors_req *req);
 void aiors_grp_cancel_subs (const aiors_req *req);
 int  aiors_grp_add         (const aiors_req *grp, const aiors_req *member); /* AIORS_ADD_* */
+int  aiors_grp_finished    (const aiors_req *grp); /* 1: its completion was handed out, it takes no more */
 void aiors_grp_set_limit   (const aiors_req *grp, int limit);
 int  aiors_grp_limit       (const aiors_req *grp);
 void aiors_grp_set_feeder  (const aiors_req *grp, int present);

@@ -600,6 +600,10 @@ req_fn!(
 req_fn!(
     /// Cancels a group's members (not the group) and stops its feeder.
     aiors_grp_cancel_subs() -> (), (), |req| group::cancel_members(req));
+req_fn!(
+    /// 1 once the group's completion was handed out: it takes no more
+    /// members.
+    aiors_grp_finished() -> c_int, 0, |req| group::is_finished(req).into());
 req_fn!(aiors_grp_set_limit(limit: c_int) -> (), (), |req| group::set_limit(req, limit));
 req_fn!(aiors_grp_limit() -> c_int, 0, |req| group::limit(req));
 req_fn!(aiors_grp_set_feeder(present: c_int) -> (), (), |req| group::set_feeder(req, present != 0));
