@@ -15,39 +15,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 
-use crate::request::Request;
-
-/// Membership of a request, and the group state if it is a group.  Made
-/// only for groups and their members (see `Request::links`).
-#[derive(Debug, Default)]
-pub(crate) struct Links {
-    /// The group this request belongs to and its slot in that group.
-    parent: Option<(Arc<Request>, usize)>,
-    group: Option<Box<GroupState>>,
-}
-
-impl Links {
-    pub fn for_group() -> Links {
-        Links { parent: None, group: Some(Box::default()) }
-    }
-}
-
-#[derive(Debug, Default)]
-struct GroupState {
-    /// Outstanding members by slot; a finished member leaves a free slot.
-    members: Vec<Option<Arc<Request>>>,
-    free_slots: Vec<usize>,
-    /// Number of outstanding members.
-    size: usize,
-    limit: i32,
-    /// The group's own request was polled while members were outstanding.
-    delayed: bool,
-    /// The group's completion was handed out; it takes no more members.
-    finished: bool,
-    has_feeder: bool,
-    /// A member was added since the feeder was last called.
-    added: bool,
-}
+use crate::request::{GroupState, Links, Request};
 
 /// Why a request cannot join a group.
 #[derive(Debug, PartialEq, Eq)]
@@ -164,6 +132,12 @@ pub fn cancel_members(group: &Request) {
     }
 }
 
+/// Whether the group's completion was handed out: it takes no more
+/// members.
+pub fn is_finished(group: &Request) -> bool {
+    with_group(group, |state| state.finished).unwrap_or(false)
+}
+
 pub fn set_limit(group: &Request, limit: i32) {
     with_group(group, |state| state.limit = limit);
 }
@@ -250,10 +224,12 @@ mod tests {
         add(&grp, &b).unwrap();
         add(&grp, &b).unwrap(); // twice: still one member
         assert!(!on_polled(&grp), "members outstanding: delayed");
+        assert!(!is_finished(&grp));
         assert!(Arc::ptr_eq(&detach(&a).unwrap(), &grp));
         assert!(!finish_if_drained(&grp));
         detach(&b);
         assert!(finish_if_drained(&grp));
+        assert!(is_finished(&grp));
         assert_eq!(add(&grp, &plain()), Err(AddError::GroupFinished));
     }
 

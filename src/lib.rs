@@ -16,6 +16,7 @@ mod queue;
 pub mod request;
 pub mod stats;
 mod sys;
+mod timing;
 pub mod types;
 mod uring;
 

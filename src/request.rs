@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use once_cell::race::OnceBox;
 
-use crate::group::Links;
+use crate::timing::Timing;
 pub use crate::types::{Errno, ForeignBuf, Listing};
 
 /// How a request's caller recognises it in events: the address of its
@@ -443,6 +443,40 @@ impl Output {
 
 pub type Outcome = Result<Output, Errno>;
 
+/// Membership of a request, and the group state if it is a group.  Made
+/// only for groups and their members (see `Request::links`); `group`
+/// keeps the rules that change it.
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    /// The group this request belongs to and its slot in that group.
+    pub(crate) parent: Option<(Arc<Request>, usize)>,
+    pub(crate) group: Option<Box<GroupState>>,
+}
+
+impl Links {
+    pub fn for_group() -> Links {
+        Links { parent: None, group: Some(Box::default()) }
+    }
+}
+
+/// A group's members and feeding state (see `group`).
+#[derive(Debug, Default)]
+pub(crate) struct GroupState {
+    /// Outstanding members by slot; a finished member leaves a free slot.
+    pub(crate) members: Vec<Option<Arc<Request>>>,
+    pub(crate) free_slots: Vec<usize>,
+    /// Number of outstanding members.
+    pub(crate) size: usize,
+    pub(crate) limit: i32,
+    /// The group's own request was polled while members were outstanding.
+    pub(crate) delayed: bool,
+    /// The group's completion was handed out; it takes no more members.
+    pub(crate) finished: bool,
+    pub(crate) has_feeder: bool,
+    /// A member was added since the feeder was last called.
+    pub(crate) added: bool,
+}
+
 /// The part of a request shared between the caller's handle, the queues and
 /// (for groups and their members) the group bookkeeping.
 #[derive(Debug)]
@@ -521,7 +555,7 @@ pub(crate) struct Job {
     pub req: Arc<Request>,
     pub op: Op,
     /// Only while statistics are collected.
-    pub timing: Option<Box<crate::stats::Timing>>,
+    pub timing: Option<Box<Timing>>,
 }
 
 /// An executed (or skipped) request waiting for `poll_cb`.  The job comes

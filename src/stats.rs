@@ -4,7 +4,7 @@
 //! the queue and how long they executed.
 //!
 //! Collection is off until asked for (`Pool::stats_enable`).  Then each
-//! request carries a `Timing`, made by the submitting thread, stamped by
+//! request carries a `Timing` (see `timing`), made by the submitting thread, stamped by
 //! the worker (or the ring's reaper) that executes the request, and read
 //! when the polling thread hands the result out.  Every count is made on
 //! the polling thread, so nothing here is shared between threads: no
@@ -18,49 +18,8 @@ use std::ffi::CStr;
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
-use crate::pool::{EngineCounters, Pool};
-use crate::request::{Completion, Errno, Op, OpKind, Target};
-
-/// When a request was submitted, began to execute and was done.  Boxed in
-/// its `Job`, so that without collection a request pays a null word.
-#[derive(Debug)]
-pub(crate) struct Timing {
-    /// The collection (see `Collector::generation`) that counted its
-    /// submission.
-    generation: u32,
-    submitted: Instant,
-    /// When a worker began to execute it; None if the ring took it as it
-    /// was submitted (or it never ran).
-    started: Option<Instant>,
-    done: Option<Instant>,
-}
-
-impl Timing {
-    /// Runs `execute` on a worker thread, stamping its start and end.
-    pub(crate) fn time<T>(&mut self, execute: impl FnOnce() -> T) -> T {
-        self.started = Some(Instant::now());
-        let result = execute();
-        self.done = Some(Instant::now());
-        result
-    }
-
-    /// The ring's completion of the request was reaped.
-    pub(crate) fn reaped(&mut self) {
-        self.done = Some(Instant::now());
-    }
-
-    /// Time queued and time executing, if the request ran; for the ring,
-    /// which takes a request as it is submitted, nothing is queued.
-    fn times(&self) -> Option<(Duration, Duration)> {
-        let done = self.done?;
-        let started = self.started.unwrap_or(self.submitted);
-        Some((started.saturating_duration_since(self.submitted), done.saturating_duration_since(started)))
-    }
-
-    fn on_ring(&self) -> bool {
-        self.started.is_none()
-    }
-}
+use crate::request::{Completion, Errno, Job, Op, OpKind, Target};
+use crate::timing::Timing;
 
 /// Buckets of a `Histogram`: bucket `b` > 0 holds durations of
 /// [2^(b-1), 2^b) ns, bucket 0 those of 0 ns; the last one also holds
@@ -202,6 +161,38 @@ impl OpStats {
     }
 }
 
+/// What the pool's heuristics did: a snapshot of its event counts (see
+/// `pool::counters::Events` for the meaning of each field).  The C ABI
+/// hands it out as it is (`aiors_engine_counters`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct EngineCounters {
+    pub threads_started: u64,
+    pub threads_exited: u64,
+    pub wakeups: u64,
+    pub sleeps: u64,
+    pub watches: u64,
+    pub spins: u64,
+    pub given_back: u64,
+    pub ring_submitted: u64,
+}
+
+impl EngineCounters {
+    /// What happened since `base`, an earlier snapshot.
+    fn since(self, base: EngineCounters) -> EngineCounters {
+        EngineCounters {
+            threads_started: self.threads_started - base.threads_started,
+            threads_exited: self.threads_exited - base.threads_exited,
+            wakeups: self.wakeups - base.wakeups,
+            sleeps: self.sleeps - base.sleeps,
+            watches: self.watches - base.watches,
+            spins: self.spins - base.spins,
+            given_back: self.given_back - base.given_back,
+            ring_submitted: self.ring_submitted - base.ring_submitted,
+        }
+    }
+}
+
 /// The statistics since collection began or was last reset.
 #[derive(Clone, Debug)]
 pub struct Stats {
@@ -235,26 +226,43 @@ impl Collector {
     /// Counts a request of `kind` submitted now; returns its timing.
     pub(crate) fn submitted(&self, kind: OpKind) -> Box<Timing> {
         self.ops.borrow_mut()[kind as usize].submitted += 1;
-        Box::new(Timing { generation: self.generation.get(), submitted: Instant::now(), started: None, done: None })
+        Box::new(Timing::submitted_now(self.generation.get()))
     }
 
     /// Counts a request handed out as done (call only for requests that
     /// carry a timing).
     pub(crate) fn handed_out(&self, completion: &Completion, cancelled: bool) {
         match completion.job.timing.as_deref() {
-            Some(timing) if timing.generation == self.generation.get() => {
+            Some(timing) if timing.generation() == self.generation.get() => {
                 self.ops.borrow_mut()[completion.job.op.kind() as usize].count_done(completion, timing, cancelled)
             }
             _ => {}
         }
     }
 
-    fn reset(&self, engine: EngineCounters) {
+    /// Zeroes the statistics and collects from now on; `engine`: the
+    /// pool's counters now.
+    pub(crate) fn reset(&self, engine: EngineCounters) {
         self.on.set(true);
         self.generation.set(self.generation.get().wrapping_add(1));
         self.since.set(Some(Instant::now()));
         self.baseline.set(engine);
         *self.ops.borrow_mut() = vec![OpStats::default(); OpKind::ALL.len()];
+    }
+
+    /// The statistics so far, `engine` being the pool's counters now;
+    /// None while collection is off.
+    pub(crate) fn snapshot(&self, engine: EngineCounters) -> Option<Stats> {
+        if !self.on() {
+            return None;
+        }
+        let ops: Vec<(OpKind, OpStats)> = OpKind::ALL.iter().copied().zip(self.ops.borrow().iter().cloned()).collect();
+        let mut total = OpStats::default();
+        for (_, stats) in &ops {
+            total.merge(stats);
+        }
+        let elapsed = self.since.get().map_or(Duration::ZERO, |since| since.elapsed());
+        Some(Stats { elapsed, engine: engine.since(self.baseline.get()), ops, total })
     }
 }
 
@@ -323,50 +331,9 @@ pub struct DoneTimes<'a> {
     pub subject: Subject<'a>,
 }
 
-impl Pool {
-    /// Starts collecting statistics, unless already collecting.
-    pub fn stats_enable(&self) {
-        if !self.stats.on() {
-            self.stats_reset();
-        }
-    }
-
-    /// Zeroes the statistics and collects from now on.
-    pub fn stats_reset(&self) {
-        self.stats.reset(self.engine_counters());
-    }
-
-    /// The statistics so far; None while collection is off.
-    pub fn stats(&self) -> Option<Stats> {
-        if !self.stats.on() {
-            return None;
-        }
-        let ops: Vec<(OpKind, OpStats)> =
-            OpKind::ALL.iter().copied().zip(self.stats.ops.borrow().iter().cloned()).collect();
-        let mut total = OpStats::default();
-        for (_, stats) in &ops {
-            total.merge(stats);
-        }
-        let now = self.engine_counters();
-        let base = self.stats.baseline.get();
-        let engine = EngineCounters {
-            threads_started: now.threads_started - base.threads_started,
-            threads_exited: now.threads_exited - base.threads_exited,
-            wakeups: now.wakeups - base.wakeups,
-            sleeps: now.sleeps - base.sleeps,
-            watches: now.watches - base.watches,
-            spins: now.spins - base.spins,
-            given_back: now.given_back - base.given_back,
-            ring_submitted: now.ring_submitted - base.ring_submitted,
-        };
-        let elapsed = self.stats.since.get().map_or(Duration::ZERO, |since| since.elapsed());
-        Some(Stats { elapsed, engine, ops, total })
-    }
-
-    /// How long the request of the last `Done` event waited and executed,
-    /// if its times were collected and it ran.
-    pub fn done_times(&self) -> Option<DoneTimes<'_>> {
-        let job = &self.current.as_ref()?.job;
+impl<'a> DoneTimes<'a> {
+    /// The times of `job`, if they were collected and it ran.
+    pub(crate) fn of(job: &'a Job) -> Option<DoneTimes<'a>> {
         let (queued, executing) = job.timing.as_ref()?.times()?;
         Some(DoneTimes { kind: job.op.kind(), queued, executing, subject: Subject::of(&job.op) })
     }
@@ -471,171 +438,5 @@ mod tests {
         let rename = Op::Rename { from: at("a"), to: Box::new(at("b")), flags: 0 };
         assert_eq!(Subject::of(&rename), Subject::Path(CStr::from_bytes_with_nul(b"a\0").unwrap()));
         assert_eq!(Subject::of(&Op::Busy { secs: 1.0 }), Subject::Nothing);
-    }
-}
-
-/// Statistics of requests run through a pool of each engine.
-#[cfg(test)]
-mod pool_tests {
-    use std::ffi::CString;
-
-    use super::*;
-    use crate::engine::{Engine, Routes};
-    use crate::pool::testing::Named;
-    use crate::pool::Event;
-    use crate::request::{At, Pri, Request};
-
-    fn pools() -> Vec<Pool> {
-        let mut pools = vec![Pool::with_engine(Engine::Threads).unwrap()];
-        if crate::uring::probe().is_ok() {
-            pools.push(Pool::with_engine(Engine::Uring(Routes::ALL)).unwrap());
-        }
-        pools
-    }
-
-    fn at(path: &str) -> At {
-        At { dir: libc::AT_FDCWD, path: CString::new(path).unwrap() }
-    }
-
-    /// Drains the pool; returns each request's name with its times (if
-    /// any) in the order they were handed out.
-    fn drain(pool: &mut Pool, names: &Named) -> Vec<(usize, Option<(Duration, Duration)>)> {
-        let mut done = Vec::new();
-        while pool.nreqs() > 0 {
-            pool.wait();
-            pool.poll_begin();
-            while let Ok(event) = pool.poll_next() {
-                if let Event::Done { token, .. } = event {
-                    done.push((names.of(token), pool.done_times().map(|t| (t.queued, t.executing))));
-                }
-            }
-        }
-        done
-    }
-
-    fn op(stats: &Stats, kind: OpKind) -> &OpStats {
-        &stats.ops.iter().find(|(k, _)| *k == kind).unwrap().1
-    }
-
-    #[test]
-    fn nothing_is_collected_until_asked() {
-        let mut pool = Pool::new().unwrap();
-        let mut names = Named::default();
-        assert!(pool.stats().is_none());
-        names.submit(&pool, 1, Pri::default(), Op::Nop);
-        assert_eq!(drain(&mut pool, &names), [(1, None)]);
-        pool.stats_enable();
-        let stats = pool.stats().unwrap();
-        assert_eq!(stats.total, OpStats::default(), "requests before collection are not counted");
-    }
-
-    #[test]
-    fn counts_are_exact_and_name_the_engine() {
-        for mut pool in pools() {
-            let mut names = Named::default();
-            pool.stats_enable();
-            for name in 0..8 {
-                let path = if name < 5 { "/" } else { "/nonexistent/aiors" };
-                names.submit(&pool, name, Pri::default(), Op::stat(Target::Path(at(path)), true));
-            }
-            names.submit(&pool, 8, Pri::default(), Op::Nop);
-            names.submit(&pool, 9, Pri::default(), Op::Nop);
-            let done = drain(&mut pool, &names);
-            assert_eq!(done.len(), 10);
-            assert!(done.iter().all(|(_, times)| times.is_some()), "every request was timed");
-            let stats = pool.stats().unwrap();
-            let stat = op(&stats, OpKind::Stat);
-            assert_eq!((stat.submitted, stat.completed, stat.failed, stat.cancelled), (8, 8, 3, 0));
-            assert_eq!(stat.errors, [(libc::ENOENT, 3)].into_iter().collect::<BTreeMap<_, _>>());
-            assert_eq!((stat.queued.count, stat.executing.count), (8, 8));
-            let ring = pool.engine() != Engine::Threads;
-            assert_eq!((stat.on_threads, stat.on_ring), if ring { (0, 8) } else { (8, 0) }, "{:?}", pool.engine());
-            let nop = op(&stats, OpKind::Nop);
-            assert_eq!((nop.submitted, nop.completed, nop.on_threads), (2, 2, 2));
-            assert_eq!((stats.total.submitted, stats.total.completed, stats.total.failed), (10, 10, 3));
-            assert_eq!(stats.total.on_threads + stats.total.on_ring, 10);
-            if ring {
-                assert_eq!(stats.engine.ring_submitted, 8);
-            }
-        }
-    }
-
-    #[test]
-    fn cancelled_requests_are_counted_without_times() {
-        let mut pool = Pool::new().unwrap();
-        let mut names = Named::default();
-        pool.stats_enable();
-        pool.set_max_parallel(1);
-        names.submit(&pool, 1, Pri::default(), Op::Busy { secs: 0.05 });
-        let req = names.submit(&pool, 2, Pri::default(), Op::Nop);
-        crate::group::cancel(&req);
-        let done = drain(&mut pool, &names);
-        assert!(done.contains(&(2, None)), "the cancelled nop never ran: {done:?}");
-        let stats = pool.stats().unwrap();
-        let nop = op(&stats, OpKind::Nop);
-        assert_eq!((nop.submitted, nop.completed, nop.cancelled, nop.executing.count), (1, 0, 1, 0));
-        assert_eq!((stats.total.submitted, stats.total.completed, stats.total.cancelled), (2, 1, 1));
-    }
-
-    #[test]
-    fn times_are_bounded_by_known_sleeps() {
-        let mut pool = Pool::new().unwrap();
-        let mut names = Named::default();
-        pool.stats_enable();
-        pool.set_max_parallel(1);
-        let before = Instant::now();
-        names.submit(&pool, 1, Pri::default(), Op::Busy { secs: 0.05 });
-        names.submit(&pool, 2, Pri::default(), Op::Busy { secs: 0.02 });
-        // The second began once the first was done: it waited at least
-        // the first's sleep, less the time between the submissions.
-        let between = before.elapsed();
-        let done = drain(&mut pool, &names);
-        let times = |name| done.iter().find(|(n, _)| *n == name).unwrap().1.unwrap();
-        let (_, first_exec) = times(1);
-        let (second_queued, second_exec) = times(2);
-        assert!(first_exec >= Duration::from_millis(50), "{first_exec:?}");
-        assert!(second_exec >= Duration::from_millis(20), "{second_exec:?}");
-        assert!(second_queued + between >= Duration::from_millis(50), "{second_queued:?}");
-        let stats = pool.stats().unwrap();
-        let busy = op(&stats, OpKind::Busy);
-        assert_eq!(busy.executing.count, 2);
-        assert_eq!(busy.executing.max, first_exec);
-        assert_eq!(busy.executing.sum, first_exec + second_exec);
-        assert!(busy.queued.max >= second_queued);
-        assert!(stats.elapsed >= Duration::from_millis(70));
-    }
-
-    #[test]
-    fn reset_zeroes_and_ignores_requests_submitted_before() {
-        let mut pool = Pool::new().unwrap();
-        let mut names = Named::default();
-        pool.stats_enable();
-        names.submit(&pool, 1, Pri::default(), Op::Nop);
-        drain(&mut pool, &names);
-        assert!(pool.stats().unwrap().engine.threads_started >= 1);
-        names.submit(&pool, 2, Pri::default(), Op::Busy { secs: 0.02 });
-        pool.stats_reset();
-        let stats = pool.stats().unwrap();
-        assert_eq!(stats.total, OpStats::default());
-        assert_eq!(stats.engine.threads_started, 0, "engine counters count from the reset");
-        names.submit(&pool, 3, Pri::default(), Op::Nop);
-        let done = drain(&mut pool, &names);
-        assert!(done.iter().all(|(_, times)| times.is_some()), "the hook still sees every time");
-        let total = pool.stats().unwrap().total;
-        assert_eq!((total.submitted, total.completed), (1, 1), "the busy request predates the reset");
-    }
-
-    #[test]
-    fn done_times_name_what_the_request_worked_on() {
-        let mut pool = Pool::new().unwrap();
-        pool.stats_enable();
-        let req = Request::new(Pri::default());
-        assert!(pool.submit(&req, Op::stat(Target::Path(at("/nonexistent")), false)));
-        pool.wait();
-        pool.poll_begin();
-        assert!(matches!(pool.poll_next(), Ok(Event::Done { .. })));
-        let times = pool.done_times().unwrap();
-        assert_eq!(times.kind, OpKind::Stat);
-        assert_eq!(times.subject, Subject::Path(CStr::from_bytes_with_nul(b"/nonexistent\0").unwrap()));
     }
 }

@@ -114,10 +114,11 @@ subtest "a dying callback propagates without losing other results" => sub {
 };
 
 subtest "groups: completion after members, results, errno" => sub {
-   my (@events, $grp, $inside);
+   my (@events, $grp, $inside, $inside_empty);
    $grp = aio_group sub {
       push @events, ["grp", @_, $! + 0];
       $inside = eval { $grp->add (aio_nop); 1 } ? "" : $@;
+      $inside_empty = eval { $grp->add; 1 } ? "" : $@;
    };
    isa_ok $grp, "IO::AIO::GRP";
    add $grp aio_nop sub { push @events, "a" };
@@ -128,6 +129,8 @@ subtest "groups: completion after members, results, errno" => sub {
    is_deeply \@events, ["a", "b", ["grp", "x", 42, 5]], "members first, then the group";
    like $inside, qr/^cannot add requests to IO::AIO::GRP after the group finished/,
       "adding from the group's own callback croaks";
+   like $inside_empty, qr/^cannot add requests to IO::AIO::GRP after the group finished/,
+      "even adding nothing";
    ok !eval { $grp->add (aio_nop); 1 }, "adding to a finished group croaks";
    like $@, qr/^busy IO::AIO::REQ object expected/, "as for any finished request";
    drain ();

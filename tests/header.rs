@@ -55,7 +55,7 @@ c_types! {
     *mut u64 => "uint64_t *",
     *mut AiorsStats => "aiors_stats *",
     *const AiorsStats => "const aiors_stats *",
-    *mut AiorsEngineStats => "aiors_engine_stats *",
+    *mut AiorsEngineCounters => "aiors_engine_counters *",
     *mut AiorsOpStats => "aiors_op_stats *",
     *mut AiorsDoneTimes => "aiors_done_times *",
 }
@@ -107,7 +107,8 @@ fn exports() -> Vec<Export> {
         aiors_stats_reset(*mut Pool) -> ();
         aiors_stats_new(*mut Pool) -> *mut AiorsStats;
         aiors_stats_free(*mut AiorsStats) -> ();
-        aiors_stats_engine(*const AiorsStats, *mut AiorsEngineStats) -> ();
+        aiors_stats_elapsed(*const AiorsStats) -> f64;
+        aiors_stats_engine(*const AiorsStats, *mut AiorsEngineCounters) -> ();
         aiors_stats_op(*const AiorsStats, usize, *mut AiorsOpStats) -> c_int;
         aiors_stats_error(*const AiorsStats, usize, usize, *mut c_int, *mut u64) -> c_int;
         aiors_result_times(*mut Pool, *mut AiorsDoneTimes) -> c_int;
@@ -121,6 +122,7 @@ fn exports() -> Vec<Export> {
         aiors_req_cancel(*const AiorsReq) -> ();
         aiors_grp_cancel_subs(*const AiorsReq) -> ();
         aiors_grp_add(*const AiorsReq, *const AiorsReq) -> c_int;
+        aiors_grp_finished(*const AiorsReq) -> c_int;
         aiors_grp_set_limit(*const AiorsReq, c_int) -> ();
         aiors_grp_limit(*const AiorsReq) -> c_int;
         aiors_grp_set_feeder(*const AiorsReq, c_int) -> ();
@@ -139,7 +141,6 @@ fn exports() -> Vec<Export> {
         aiors_submit_open(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, u32) -> c_int;
         aiors_submit_readdir(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, u32) -> c_int;
         aiors_submit_scandir(*mut Pool, *const AiorsReq, c_int, *const c_char, usize) -> c_int;
-        aiors_submit_stat(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, c_int) -> c_int;
         aiors_submit_read(*mut Pool, *const AiorsReq, c_int, i64, *mut c_char, usize) -> c_int;
         aiors_submit_write(*mut Pool, *const AiorsReq, c_int, i64, *const c_char, usize) -> c_int;
         aiors_submit_fsync(*mut Pool, *const AiorsReq, c_int) -> c_int;
@@ -150,9 +151,12 @@ fn exports() -> Vec<Export> {
         aiors_submit_sync_file_range(*mut Pool, *const AiorsReq, c_int, i64, usize, u32) -> c_int;
         aiors_submit_sendfile(*mut Pool, *const AiorsReq, c_int, c_int, i64, usize) -> c_int;
         aiors_submit_fiemap(*mut Pool, *const AiorsReq, c_int, u64, u64, u32, i64) -> c_int;
-        aiors_submit_fcntl(*mut Pool, *const AiorsReq, c_int, c_int, isize, *mut c_char, usize) -> c_int;
-        aiors_submit_ioctl(*mut Pool, *const AiorsReq, c_int, u64, isize, *mut c_char, usize) -> c_int;
-        aiors_submit_slurp(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, i64, usize, *mut c_char) -> c_int;
+        aiors_submit_fcntl_int(*mut Pool, *const AiorsReq, c_int, c_int, isize) -> c_int;
+        aiors_submit_fcntl_buf(*mut Pool, *const AiorsReq, c_int, c_int, *mut c_char, usize) -> c_int;
+        aiors_submit_ioctl_int(*mut Pool, *const AiorsReq, c_int, u64, isize) -> c_int;
+        aiors_submit_ioctl_buf(*mut Pool, *const AiorsReq, c_int, u64, *mut c_char, usize) -> c_int;
+        aiors_submit_slurp_alloc(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, i64, usize) -> c_int;
+        aiors_submit_slurp_buf(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, i64, *mut c_char, usize) -> c_int;
         aiors_submit_msync(*mut Pool, *const AiorsReq, *mut c_char, usize, c_int) -> c_int;
         aiors_submit_mtouch(*mut Pool, *const AiorsReq, *mut c_char, usize, c_int) -> c_int;
         aiors_submit_mlock(*mut Pool, *const AiorsReq, *mut c_char, usize) -> c_int;
@@ -160,11 +164,18 @@ fn exports() -> Vec<Export> {
         aiors_result_extents(*mut Pool, *mut *const u64) -> isize;
         aiors_result_data(*mut Pool, *mut *const c_char) -> isize;
         aiors_sendfile(c_int, c_int, i64, usize, *mut c_int) -> i64;
-        aiors_submit_statvfs(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int) -> c_int;
-        aiors_submit_chmod(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, u32) -> c_int;
-        aiors_submit_truncate(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, i64) -> c_int;
-        aiors_submit_chown(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, u32, u32) -> c_int;
-        aiors_submit_utime(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, f64, f64) -> c_int;
+        aiors_submit_stat_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int) -> c_int;
+        aiors_submit_stat_fd(*mut Pool, *const AiorsReq, c_int, c_int) -> c_int;
+        aiors_submit_statvfs_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize) -> c_int;
+        aiors_submit_statvfs_fd(*mut Pool, *const AiorsReq, c_int) -> c_int;
+        aiors_submit_chmod_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, u32) -> c_int;
+        aiors_submit_chmod_fd(*mut Pool, *const AiorsReq, c_int, u32) -> c_int;
+        aiors_submit_truncate_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, i64) -> c_int;
+        aiors_submit_truncate_fd(*mut Pool, *const AiorsReq, c_int, i64) -> c_int;
+        aiors_submit_chown_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, u32, u32) -> c_int;
+        aiors_submit_chown_fd(*mut Pool, *const AiorsReq, c_int, u32, u32) -> c_int;
+        aiors_submit_utime_path(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, f64, f64) -> c_int;
+        aiors_submit_utime_fd(*mut Pool, *const AiorsReq, c_int, f64, f64) -> c_int;
         aiors_submit_mknod(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, u32, u64) -> c_int;
         aiors_submit_link(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, *const c_char, usize) -> c_int;
         aiors_submit_symlink(*mut Pool, *const AiorsReq, c_int, *const c_char, usize, c_int, *const c_char, usize) -> c_int;

@@ -77,7 +77,8 @@ typedef struct aio_req {
   unsigned inuse;
   U8 kind;             /* enum result_kind */
   U8 open_flags;       /* O_ACCMODE part, for the filehandle's mode */
-  bool grp_finished;
+  /* handed back, its callback ran; freed when inuse drops to 0 (a group's
+   * "finished", which refuses new members, is the engine's: aiors_grp_finished) */
   bool done;
 } aio_req;
 
@@ -247,7 +248,9 @@ aio_stat (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
         aio_req *req = req_new (aTHX_ callback, ix && p.ptr ? RESULT_LSTAT : RESULT_STAT);
 
         hold_target (aTHX_ req, fh_or_path, &p);
-        check_submitted (aTHX_ req, aiors_submit_stat (pool, req->core, p.dir, p.ptr, p.len, fd, !ix));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_stat_path (pool, req->core, p.dir, p.ptr, p.len, !ix)
+          : aiors_submit_stat_fd (pool, req->core, fd, !ix));
         REQ_RETURN (req);
 }
 
@@ -554,7 +557,7 @@ add (SV *grp, ...)
         if (!g)
           croak ("busy IO::AIO::REQ object expected");
 
-        if (g->grp_finished)
+        if (aiors_grp_finished (g->core))
           croak ("cannot add requests to IO::AIO::GRP after the group finished");
 
         for (i = 1; i < items; ++i)

@@ -115,6 +115,7 @@ void aiors_req_free        (aiors_req *req);
 void aiors_req_cancel      (const aiors_req *req);
 void aiors_grp_cancel_subs (const aiors_req *req);
 int  aiors_grp_add         (const aiors_req *grp, const aiors_req *member); /* AIORS_ADD_* */
+int  aiors_grp_finished    (const aiors_req *grp); /* 1: its completion was handed out, it takes no more */
 void aiors_grp_set_limit   (const aiors_req *grp, int limit);
 int  aiors_grp_limit       (const aiors_req *grp);
 void aiors_grp_set_feeder  (const aiors_req *grp, int present);
@@ -136,8 +137,6 @@ int aiors_submit_mkdir   (aiors_pool *pool, const aiors_req *req, int dir, const
 int aiors_submit_open    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int flags, uint32_t mode);
 int aiors_submit_readdir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t flags);
 int aiors_submit_scandir (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
-/* path NULL: the request works on fd */
-int aiors_submit_stat    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, int follow);
 /* offset < 0: the descriptor's current position */
 int aiors_submit_read    (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, char *buf, size_t len);
 int aiors_submit_write   (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, const char *buf, size_t len);
@@ -152,10 +151,15 @@ int aiors_submit_fallocate       (aiors_pool *pool, const aiors_req *req, int fd
 int aiors_submit_sync_file_range (aiors_pool *pool, const aiors_req *req, int fd, int64_t offset, size_t nbytes, uint32_t flags);
 int aiors_submit_sendfile (aiors_pool *pool, const aiors_req *req, int out_fd, int in_fd, int64_t offset, size_t len);
 int aiors_submit_fiemap   (aiors_pool *pool, const aiors_req *req, int fd, uint64_t start, uint64_t len, uint32_t flags, int64_t count); /* count < 0: all */
-/* buf NULL: the argument is intarg */
-int aiors_submit_fcntl    (aiors_pool *pool, const aiors_req *req, int fd, int cmd, intptr_t intarg, char *buf, size_t buf_len);
-int aiors_submit_ioctl    (aiors_pool *pool, const aiors_req *req, int fd, uint64_t request, intptr_t intarg, char *buf, size_t buf_len);
-int aiors_submit_slurp    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t offset, size_t len, char *buf); /* buf NULL: engine's buffer */
+/* the argument: an integer, or a buffer the kernel may read and write */
+int aiors_submit_fcntl_int (aiors_pool *pool, const aiors_req *req, int fd, int cmd, intptr_t arg);
+int aiors_submit_fcntl_buf (aiors_pool *pool, const aiors_req *req, int fd, int cmd, char *buf, size_t buf_len);
+int aiors_submit_ioctl_int (aiors_pool *pool, const aiors_req *req, int fd, uint64_t request, intptr_t arg);
+int aiors_submit_ioctl_buf (aiors_pool *pool, const aiors_req *req, int fd, uint64_t request, char *buf, size_t buf_len);
+/* len 0: to the end; offset < 0: from the end.  Into a buffer of the
+ * engine's (read with aiors_result_data), or into buf */
+int aiors_submit_slurp_alloc (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t offset, size_t len);
+int aiors_submit_slurp_buf   (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t offset, char *buf, size_t len);
 int aiors_submit_msync    (aiors_pool *pool, const aiors_req *req, char *mem, size_t len, int flags);
 int aiors_submit_mtouch   (aiors_pool *pool, const aiors_req *req, char *mem, size_t len, int modify);
 int aiors_submit_mlock    (aiors_pool *pool, const aiors_req *req, char *mem, size_t len);
@@ -167,7 +171,7 @@ ptrdiff_t aiors_result_data    (aiors_pool *pool, const char **data);        /* 
 /* IO::AIO::sendfile: synchronous, emulated like aio_sendfile; -1 and *err on failure */
 int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int *err);
 
-/* ---- path and stat family: aio_statvfs, aio_utime, aio_chown, aio_chmod,
+/* ---- path and stat family: aio_stat, aio_statvfs, aio_utime, aio_chown, aio_chmod,
  * aio_truncate, aio_mknod, aio_link, aio_symlink, aio_rename(2),
  * aio_readlink, aio_realpath, aio_wd (src/ffi/paths.rs) ---- */
 
@@ -176,14 +180,22 @@ int64_t aiors_sendfile (int out_fd, int in_fd, int64_t offset, size_t count, int
 /* dir of a path relative to IO::AIO::INVALID_WD: the request fails with ENOENT */
 #define AIORS_INVALID_WD -1
 
-/* path NULL: the request works on fd */
-int aiors_submit_statvfs  (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd);
-int aiors_submit_chmod    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, uint32_t mode);
-int aiors_submit_truncate (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, int64_t length);
+/* each of these works on a path (_path) or on a descriptor (_fd) */
+/* follow 0: aio_lstat */
+int aiors_submit_stat_path     (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int follow);
+int aiors_submit_stat_fd       (aiors_pool *pool, const aiors_req *req, int fd, int follow);
+int aiors_submit_statvfs_path  (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len);
+int aiors_submit_statvfs_fd    (aiors_pool *pool, const aiors_req *req, int fd);
+int aiors_submit_chmod_path    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t mode);
+int aiors_submit_chmod_fd      (aiors_pool *pool, const aiors_req *req, int fd, uint32_t mode);
+int aiors_submit_truncate_path (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int64_t length);
+int aiors_submit_truncate_fd   (aiors_pool *pool, const aiors_req *req, int fd, int64_t length);
 /* an id of (uint32_t)-1 stays unchanged */
-int aiors_submit_chown    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, uint32_t uid, uint32_t gid);
+int aiors_submit_chown_path    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t uid, uint32_t gid);
+int aiors_submit_chown_fd      (aiors_pool *pool, const aiors_req *req, int fd, uint32_t uid, uint32_t gid);
 /* times in seconds; both -1: now */
-int aiors_submit_utime    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, int fd, double atime, double mtime);
+int aiors_submit_utime_path    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, double atime, double mtime);
+int aiors_submit_utime_fd      (aiors_pool *pool, const aiors_req *req, int fd, double atime, double mtime);
 int aiors_submit_mknod    (aiors_pool *pool, const aiors_req *req, int dir, const char *path, size_t path_len, uint32_t mode, uint64_t dev);
 int aiors_submit_link     (aiors_pool *pool, const aiors_req *req, int from_dir, const char *from, size_t from_len, int to_dir, const char *to, size_t to_len);
 /* target: the link's contents, verbatim (target_dir only matters as AIORS_INVALID_WD) */
@@ -222,10 +234,10 @@ typedef struct {
   aiors_times queued, executing;
 } aiors_op_stats;
 
+/* EngineCounters in src/stats.rs, field for field */
 typedef struct {
-  double elapsed;       /* seconds since collection began or was reset */
   uint64_t threads_started, threads_exited, wakeups, sleeps, watches, spins, given_back, ring_submitted;
-} aiors_engine_stats;
+} aiors_engine_counters;
 
 typedef struct {
   const char *op;       /* not NUL-terminated */
@@ -240,7 +252,9 @@ void aiors_stats_enable (aiors_pool *pool);
 void aiors_stats_reset  (aiors_pool *pool);
 aiors_stats *aiors_stats_new (aiors_pool *pool);
 void aiors_stats_free   (aiors_stats *stats);
-void aiors_stats_engine (const aiors_stats *stats, aiors_engine_stats *out);
+/* seconds since collection began or was reset */
+double aiors_stats_elapsed (const aiors_stats *stats);
+void aiors_stats_engine (const aiors_stats *stats, aiors_engine_counters *out);
 /* index 0: all requests, 1 and on: each kind; 0 past the last */
 int  aiors_stats_op     (const aiors_stats *stats, size_t index, aiors_op_stats *out);
 /* the nth errno the requests of index failed with, and how often; 0 past the last */

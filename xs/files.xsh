@@ -20,6 +20,10 @@ aio_fsync (SV *fh, SV *callback = &PL_sv_undef)
         REQ_RETURN (req);
 }
 
+# aio_sync_file_range, aio_allocate and aio_readahead stay apart: an ALIAS
+# shares one parameter list, but theirs differ in meaning and type, and the
+# usage croak names them (as IO::AIO 4.80's does).
+
 void
 aio_sync_file_range (SV *fh, off_t offset, size_t nbytes, UV flags, SV *callback = &PL_sv_undef)
 	PPCODE:
@@ -121,8 +125,10 @@ aio_ioctl (SV *fh, unsigned long request, SV8 *arg, SV *callback = &PL_sv_undef)
         req_keep (aTHX_ req, newSVsv (fh));
         intarg = buf || !SvOK (arg) ? 0 : (intptr_t)SvIV (arg);
         check_submitted (aTHX_ req, ix
-          ? aiors_submit_ioctl (pool, req->core, fd, request, intarg, buf, len)
-          : aiors_submit_fcntl (pool, req->core, fd, (int)request, intarg, buf, len));
+          ? buf ? aiors_submit_ioctl_buf (pool, req->core, fd, request, buf, len)
+                : aiors_submit_ioctl_int (pool, req->core, fd, request, intarg)
+          : buf ? aiors_submit_fcntl_buf (pool, req->core, fd, (int)request, buf, len)
+                : aiors_submit_fcntl_int (pool, req->core, fd, (int)request, intarg));
         REQ_RETURN (req);
 }
 
@@ -159,7 +165,8 @@ aio_slurp (SV *pathname, off_t offset, UV length, SV8 *data, SV *callback = &PL_
         req_extra_of (req)->slurp_inplace = !!buf;
         check_submitted (aTHX_ req, beyond
           ? aiors_submit_fail (pool, req->core, EFAULT)
-          : aiors_submit_slurp (pool, req->core, p.dir, p.ptr, p.len, offset, length, buf));
+          : buf ? aiors_submit_slurp_buf (pool, req->core, p.dir, p.ptr, p.len, offset, buf, length)
+          : aiors_submit_slurp_alloc (pool, req->core, p.dir, p.ptr, p.len, offset, length));
         REQ_RETURN (req);
 }
 

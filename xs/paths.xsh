@@ -13,7 +13,9 @@ aio_statvfs (SV8 *fh_or_path, SV *callback = &PL_sv_undef)
         int fd;
         aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_STATVFS);
 
-        check_submitted (aTHX_ req, aiors_submit_statvfs (pool, req->core, p.dir, p.ptr, p.len, fd));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_statvfs_path (pool, req->core, p.dir, p.ptr, p.len)
+          : aiors_submit_statvfs_fd (pool, req->core, fd));
         REQ_RETURN (req);
 }
 
@@ -28,7 +30,9 @@ aio_utime (SV8 *fh_or_path, SV *atime, SV *mtime, SV *callback = &PL_sv_undef)
         int fd;
         aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
 
-        check_submitted (aTHX_ req, aiors_submit_utime (pool, req->core, p.dir, p.ptr, p.len, fd, at, mt));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_utime_path (pool, req->core, p.dir, p.ptr, p.len, at, mt)
+          : aiors_submit_utime_fd (pool, req->core, fd, at, mt));
         REQ_RETURN (req);
 }
 
@@ -41,7 +45,9 @@ aio_truncate (SV8 *fh_or_path, SV *offset, SV *callback = &PL_sv_undef)
         int fd;
         aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
 
-        check_submitted (aTHX_ req, aiors_submit_truncate (pool, req->core, p.dir, p.ptr, p.len, fd, length));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_truncate_path (pool, req->core, p.dir, p.ptr, p.len, length)
+          : aiors_submit_truncate_fd (pool, req->core, fd, length));
         REQ_RETURN (req);
 }
 
@@ -53,7 +59,9 @@ aio_chmod (SV8 *fh_or_path, int mode, SV *callback = &PL_sv_undef)
         int fd;
         aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
 
-        check_submitted (aTHX_ req, aiors_submit_chmod (pool, req->core, p.dir, p.ptr, p.len, fd, (mode_t)mode));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_chmod_path (pool, req->core, p.dir, p.ptr, p.len, (mode_t)mode)
+          : aiors_submit_chmod_fd (pool, req->core, fd, (mode_t)mode));
         REQ_RETURN (req);
 }
 
@@ -68,7 +76,9 @@ aio_chown (SV8 *fh_or_path, SV *uid, SV *gid, SV *callback = &PL_sv_undef)
         int fd;
         aio_req *req = target_req (aTHX_ fh_or_path, &p, &fd, callback, RESULT_INT);
 
-        check_submitted (aTHX_ req, aiors_submit_chown (pool, req->core, p.dir, p.ptr, p.len, fd, u, g));
+        check_submitted (aTHX_ req, p.ptr
+          ? aiors_submit_chown_path (pool, req->core, p.dir, p.ptr, p.len, u, g)
+          : aiors_submit_chown_fd (pool, req->core, fd, u, g));
         REQ_RETURN (req);
 }
 

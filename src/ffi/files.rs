@@ -126,69 +126,85 @@ pub unsafe extern "C" fn aiors_submit_fiemap(
     unsafe { submit(pool, req, op) }
 }
 
-/// `aio_fcntl`: the argument is `buf` when it is not null, else the
-/// integer `intarg`.
+/// `aio_fcntl` with an integer argument.
 ///
 /// # Safety
-/// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
-/// and writable, until the request is done.
+/// `pool` and `req` must be live.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_fcntl(
+pub unsafe extern "C" fn aiors_submit_fcntl_int(
     pool: *mut Pool,
     req: *const AiorsReq,
     fd: c_int,
     cmd: c_int,
-    intarg: isize,
+    arg: isize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Fcntl { fd, cmd, arg: CtlArg::Int(arg) })) }
+}
+
+/// `aio_fcntl` with a buffer argument the kernel may read and write.
+///
+/// # Safety
+/// `pool` and `req` must be live; `buf` valid for `buf_len` bytes, readable
+/// and writable, until the request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_fcntl_buf(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    fd: c_int,
+    cmd: c_int,
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
     // SAFETY: the caller's promise about `buf`.
-    let op = || Ok(Op::Fcntl { fd, cmd, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
+    let arg = CtlArg::Buf(unsafe { ForeignBuf::new(buf.cast(), buf_len) });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit(pool, req, || Ok(Op::Fcntl { fd, cmd, arg })) }
 }
 
-/// `aio_ioctl`: the argument is `buf` when it is not null, else the
-/// integer `intarg`.
+/// `aio_ioctl` with an integer argument.
 ///
 /// # Safety
-/// `pool` and `req` must be live; `buf` null or valid for `buf_len` bytes, readable
-/// and writable, until the request is done.
+/// `pool` and `req` must be live.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_ioctl(
+pub unsafe extern "C" fn aiors_submit_ioctl_int(
     pool: *mut Pool,
     req: *const AiorsReq,
     fd: c_int,
     request: u64,
-    intarg: isize,
+    arg: isize,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { submit(pool, req, || Ok(Op::Ioctl { fd, request, arg: CtlArg::Int(arg) })) }
+}
+
+/// `aio_ioctl` with a buffer argument the kernel may read and write.
+///
+/// # Safety
+/// `pool` and `req` must be live; `buf` valid for `buf_len` bytes, readable
+/// and writable, until the request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_ioctl_buf(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    fd: c_int,
+    request: u64,
     buf: *mut c_char,
     buf_len: usize,
 ) -> c_int {
     // SAFETY: the caller's promise about `buf`.
-    let op = || Ok(Op::Ioctl { fd, request, arg: unsafe { ctl_arg(intarg, buf, buf_len) } });
+    let arg = CtlArg::Buf(unsafe { ForeignBuf::new(buf.cast(), buf_len) });
     // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+    unsafe { submit(pool, req, || Ok(Op::Ioctl { fd, request, arg })) }
 }
 
-/// # Safety
-/// `buf` null or as for `ForeignBuf::new`.
-unsafe fn ctl_arg(intarg: isize, buf: *mut c_char, buf_len: usize) -> CtlArg {
-    if buf.is_null() {
-        CtlArg::Int(intarg)
-    } else {
-        // SAFETY: forwarded from the caller.
-        CtlArg::Buf(unsafe { ForeignBuf::new(buf.cast(), buf_len) })
-    }
-}
-
-/// `aio_slurp`: into `buf` (`len` bytes) when it is not null, else into a
-/// buffer of the engine's, read with `aiors_result_data`.
+/// `aio_slurp` of `len` bytes (0: to the end) at `offset` (negative: from
+/// the end) into a buffer of the engine's, read with `aiors_result_data`.
 ///
 /// # Safety
-/// `pool` and `req` must be live; `path` must point to `path_len` bytes; `buf` null
-/// or writable for `len` bytes until the request is done.
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_submit_slurp(
+pub unsafe extern "C" fn aiors_submit_slurp_alloc(
     pool: *mut Pool,
     req: *const AiorsReq,
     dir: c_int,
@@ -196,10 +212,31 @@ pub unsafe extern "C" fn aiors_submit_slurp(
     path_len: usize,
     offset: i64,
     len: usize,
-    buf: *mut c_char,
 ) -> c_int {
-    // SAFETY: the caller's promise about a non-null `buf`.
-    let buf = (!buf.is_null()).then(|| unsafe { ForeignBuf::new(buf.cast(), len) });
+    let read = Box::new(SlurpRead { offset, len, buf: None });
+    // SAFETY: forwarded from the caller.
+    unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Slurp { path, read }) }
+}
+
+/// `aio_slurp` of `len` bytes at `offset` (negative: from the end) into
+/// `buf`.
+///
+/// # Safety
+/// `pool` and `req` must be live; `path` must point to `path_len` bytes;
+/// `buf` writable for `len` bytes until the request is done.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_submit_slurp_buf(
+    pool: *mut Pool,
+    req: *const AiorsReq,
+    dir: c_int,
+    path: *const c_char,
+    path_len: usize,
+    offset: i64,
+    buf: *mut c_char,
+    len: usize,
+) -> c_int {
+    // SAFETY: the caller's promise about `buf`.
+    let buf = Some(unsafe { ForeignBuf::new(buf.cast(), len) });
     let read = Box::new(SlurpRead { offset, len, buf });
     // SAFETY: forwarded from the caller.
     unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Slurp { path, read }) }

@@ -180,38 +180,6 @@ unsafe fn path_at(dir: c_int, path: *const c_char, len: usize) -> Result<At, Err
     CString::new(bytes).map(|path| At { dir, path }).map_err(|_| Errno(libc::ENOENT))
 }
 
-/// A path (`path` non-null) or the descriptor `fd`.
-///
-/// # Safety
-/// `path` null or pointing to `path_len` bytes.
-unsafe fn target_at(dir: c_int, path: *const c_char, path_len: usize, fd: c_int) -> Result<Target, Errno> {
-    if path.is_null() {
-        Ok(Target::Fd(fd))
-    } else {
-        // SAFETY: the caller guarantees `path_len` bytes at `path`.
-        unsafe { path_at(dir, path, path_len) }.map(Target::Path)
-    }
-}
-
-/// Submits `req` to run the operation `make` builds from a path or
-/// descriptor argument (or to fail as `path_at` says).
-///
-/// # Safety
-/// As for `submit`; `path` null or pointing to `path_len` bytes.
-unsafe fn submit_target(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    make: impl FnOnce(Target) -> Op,
-) -> c_int {
-    // SAFETY: forwarded from the caller, who guarantees `path_len` bytes
-    // at a non-null `path`.
-    unsafe { submit(pool, req, || target_at(dir, path, path_len, fd).map(make)) }
-}
-
 fn into_handle(req: Arc<Request>) -> *mut AiorsReq {
     Arc::into_raw(req) as *mut AiorsReq
 }
@@ -632,6 +600,10 @@ req_fn!(
 req_fn!(
     /// Cancels a group's members (not the group) and stops its feeder.
     aiors_grp_cancel_subs() -> (), (), |req| group::cancel_members(req));
+req_fn!(
+    /// 1 once the group's completion was handed out: it takes no more
+    /// members.
+    aiors_grp_finished() -> c_int, 0, |req| group::is_finished(req).into());
 req_fn!(aiors_grp_set_limit(limit: c_int) -> (), (), |req| group::set_limit(req, limit));
 req_fn!(aiors_grp_limit() -> c_int, 0, |req| group::limit(req));
 req_fn!(aiors_grp_set_feeder(present: c_int) -> (), (), |req| group::set_feeder(req, present != 0));

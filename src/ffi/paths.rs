@@ -8,101 +8,74 @@ use super::*;
 /// working directory): the request fails with ENOENT.
 pub const AIORS_INVALID_WD: c_int = -1;
 
-/// `aio_statvfs` of a path (`path` non-null) or of `fd`.
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_statvfs(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Statvfs { target }) }
-}
+/// Declares a request's two entry points, `$on_path` (after `pool` and
+/// `req`: `dir`, `path`, `path_len`) and `$on_fd` (`fd`), each followed by
+/// the request's own arguments; one body builds the op from its target.
+macro_rules! path_or_fd {
+    ($(#[doc = $doc:literal])* $on_path:ident, $on_fd:ident, |$target:ident $(, $arg:ident: $ty:ty)*| $op:expr) => {
+        $(#[doc = $doc])*
+        /// This one works on a path.
+        ///
+        /// # Safety
+        /// `pool` and `req` must be live; `path` must point to `path_len` bytes.
+        #[no_mangle]
+        pub unsafe extern "C" fn $on_path(
+            pool: *mut Pool,
+            req: *const AiorsReq,
+            dir: c_int,
+            path: *const c_char,
+            path_len: usize,
+            $($arg: $ty,)*
+        ) -> c_int {
+            let make = |$target: Target| $op;
+            // SAFETY: forwarded from the caller.
+            unsafe { submit_at(pool, req, dir, path, path_len, |at| make(Target::Path(at))) }
+        }
 
-/// `aio_chmod` of a path (`path` non-null) or of `fd`.
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_chmod(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    mode: u32,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Chmod { target, mode }) }
-}
-
-/// `aio_truncate` of a path (`path` non-null) or of `fd` to `length` bytes.
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_truncate(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    length: i64,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Truncate { target, length }) }
-}
-
-/// `aio_chown` of a path (`path` non-null) or of `fd`; an id of
-/// `(uint32_t)-1` stays unchanged.
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_chown(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    uid: u32,
-    gid: u32,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::Chown { target, uid, gid }) }
-}
-
-/// `aio_utime`: times in (fractional) seconds; both -1 means "now".
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_utime(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    atime: f64,
-    mtime: f64,
-) -> c_int {
-    let op = || {
-        let times = crate::ops::paths::utime_times(atime, mtime).map(Box::new);
-        // SAFETY: the caller guarantees `path_len` bytes at a non-null `path`.
-        unsafe { target_at(dir, path, path_len, fd) }.map(|target| Op::Utime { target, times })
+        $(#[doc = $doc])*
+        /// This one works on the descriptor `fd`.
+        ///
+        /// # Safety
+        /// `pool` and `req` must be live.
+        #[no_mangle]
+        pub unsafe extern "C" fn $on_fd(pool: *mut Pool, req: *const AiorsReq, fd: c_int, $($arg: $ty,)*) -> c_int {
+            let make = |$target: Target| $op;
+            // SAFETY: forwarded from the caller.
+            unsafe { submit(pool, req, || Ok(make(Target::Fd(fd)))) }
+        }
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { submit(pool, req, op) }
+}
+
+path_or_fd! {
+    /// `aio_stat` (`follow` non-zero) or `aio_lstat`.
+    aiors_submit_stat_path, aiors_submit_stat_fd, |target, follow: c_int| Op::stat(target, follow != 0)
+}
+
+path_or_fd! {
+    /// `aio_statvfs`.
+    aiors_submit_statvfs_path, aiors_submit_statvfs_fd, |target| Op::Statvfs { target }
+}
+
+path_or_fd! {
+    /// `aio_chmod`.
+    aiors_submit_chmod_path, aiors_submit_chmod_fd, |target, mode: u32| Op::Chmod { target, mode }
+}
+
+path_or_fd! {
+    /// `aio_truncate` to `length` bytes.
+    aiors_submit_truncate_path, aiors_submit_truncate_fd, |target, length: i64| Op::Truncate { target, length }
+}
+
+path_or_fd! {
+    /// `aio_chown`; an id of `(uint32_t)-1` stays unchanged.
+    aiors_submit_chown_path, aiors_submit_chown_fd, |target, uid: u32, gid: u32| Op::Chown { target, uid, gid }
+}
+
+path_or_fd! {
+    /// `aio_utime`: times in (fractional) seconds; both -1 means "now".
+    aiors_submit_utime_path, aiors_submit_utime_fd, |target, atime: f64, mtime: f64| {
+        Op::Utime { target, times: crate::ops::paths::utime_times(atime, mtime).map(Box::new) }
+    }
 }
 
 /// `aio_mknod`.

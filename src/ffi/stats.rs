@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{guard, pool_ref};
 use crate::pool::Pool;
-use crate::stats::{Histogram, OpStats, Stats, Subject};
+use crate::stats::{EngineCounters, Histogram, OpStats, Stats, Subject};
 
 /// A snapshot of the statistics, owned by the caller.
 pub type AiorsStats = Stats;
@@ -41,19 +41,8 @@ pub struct AiorsOpStats {
     pub executing: AiorsTimes,
 }
 
-/// Collection's time and what the pool did meanwhile.
-#[repr(C)]
-pub struct AiorsEngineStats {
-    pub elapsed: f64,
-    pub threads_started: u64,
-    pub threads_exited: u64,
-    pub wakeups: u64,
-    pub sleeps: u64,
-    pub watches: u64,
-    pub spins: u64,
-    pub given_back: u64,
-    pub ring_submitted: u64,
-}
+/// What the pool did while statistics were collected.
+pub type AiorsEngineCounters = EngineCounters;
 
 /// How long the request of the last done event took, and what it worked
 /// on: a path (`path` non-null), a descriptor (`fd` >= 0) or neither.
@@ -115,30 +104,28 @@ pub unsafe extern "C" fn aiors_stats_free(stats: *mut AiorsStats) {
     }
 }
 
-/// Fills `*out` with the snapshot's elapsed time and engine counters.
+/// Seconds since collection began or was last reset, as of the snapshot.
+///
+/// # Safety
+/// `stats` must be a live snapshot.
+#[no_mangle]
+pub unsafe extern "C" fn aiors_stats_elapsed(stats: *const AiorsStats) -> f64 {
+    // SAFETY: the caller passes a live snapshot.
+    guard(0.0, || unsafe { stats.as_ref() }.map_or(0.0, |stats| stats.elapsed.as_secs_f64()))
+}
+
+/// Fills `*out` with what the pool did since collection began or was
+/// last reset, as of the snapshot.
 ///
 /// # Safety
 /// `stats` must be a live snapshot, `out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn aiors_stats_engine(stats: *const AiorsStats, out: *mut AiorsEngineStats) {
+pub unsafe extern "C" fn aiors_stats_engine(stats: *const AiorsStats, out: *mut AiorsEngineCounters) {
     guard((), || {
         // SAFETY: the caller passes a live snapshot and writable memory.
-        let (stats, out) = match unsafe { (stats.as_ref(), out.as_mut()) } {
-            (Some(stats), Some(out)) => (stats, out),
-            _ => return,
-        };
-        let engine = &stats.engine;
-        *out = AiorsEngineStats {
-            elapsed: stats.elapsed.as_secs_f64(),
-            threads_started: engine.threads_started,
-            threads_exited: engine.threads_exited,
-            wakeups: engine.wakeups,
-            sleeps: engine.sleeps,
-            watches: engine.watches,
-            spins: engine.spins,
-            given_back: engine.given_back,
-            ring_submitted: engine.ring_submitted,
-        };
+        if let (Some(stats), Some(out)) = unsafe { (stats.as_ref(), out.as_mut()) } {
+            *out = stats.engine;
+        }
     })
 }
 

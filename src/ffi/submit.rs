@@ -167,24 +167,6 @@ pub unsafe extern "C" fn aiors_submit_scandir(
     unsafe { submit_at(pool, req, dir, path, path_len, |path| Op::Scandir { path }) }
 }
 
-/// `aio_stat`/`aio_lstat` of a path (`path` non-null) or of `fd`.
-///
-/// # Safety
-/// `pool` and `req` must be live; `path` null or pointing to `path_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn aiors_submit_stat(
-    pool: *mut Pool,
-    req: *const AiorsReq,
-    dir: c_int,
-    path: *const c_char,
-    path_len: usize,
-    fd: c_int,
-    follow: c_int,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { submit_target(pool, req, dir, path, path_len, fd, |target| Op::stat(target, follow != 0)) }
-}
-
 /// `aio_read` of `len` bytes into `buf`; `offset` < 0 means the
 /// descriptor's current position.
 ///

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
+use crate::stats::EngineCounters;
+
 /// Counters shared with the workers, readable without a lock.  Each sits in
 /// its own cache line and has one writer at a time (plain stores, no
 /// read-modify-write on a line the other side uses): a line written by one
@@ -62,19 +64,6 @@ impl Events {
             ring_submitted: get(&self.ring_submitted),
         }
     }
-}
-
-/// A snapshot of `Events` (see there for the meaning of each field).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct EngineCounters {
-    pub threads_started: u64,
-    pub threads_exited: u64,
-    pub wakeups: u64,
-    pub sleeps: u64,
-    pub watches: u64,
-    pub spins: u64,
-    pub given_back: u64,
-    pub ring_submitted: u64,
 }
 
 /// Keeps its value in a cache line of its own (128 bytes: x86 fetches

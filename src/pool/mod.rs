@@ -8,7 +8,8 @@
 //! - `results`: the polling side: results in priority order, group
 //!   bookkeeping, readiness, `poll_cb`'s budget.
 //! - `tuning`: every time and size the heuristics use, with the
-//!   measurements behind them; `counters`: what tests and statistics read.
+//!   measurements behind them; `counters`: what tests and statistics read;
+//!   `statistics`: what the pool hands the collector (`crate::stats`).
 //!
 //! Locks: `work` guards the request queue and thread bookkeeping, `results`
 //! the result queue.  No code holds both, and none holds one across a Perl
@@ -41,17 +42,17 @@ use crate::notify::Notifier;
 use crate::ops;
 use crate::queue::PriQueue;
 use crate::request::{Completion, Errno, Job, Op, OpKind, Outcome, Output, Request, Token};
-use crate::stats::Collector;
+use crate::stats::{Collector, EngineCounters};
 use crate::sys;
 use crate::uring::Ring;
 
 mod counters;
 mod results;
+mod statistics;
 mod submit;
 mod tuning;
 mod worker;
 
-pub use self::counters::EngineCounters;
 use self::counters::{Counters, Events};
 use self::results::Step;
 pub use self::results::{Event, PollEnd};
