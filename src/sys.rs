@@ -404,6 +404,24 @@ where
     spawned
 }
 
+/// `len` zeroed words, or ENOMEM: from calloc, which leaves a large
+/// buffer's pages untouched until they are used (a FIEMAP buffer sized by
+/// the caller may be gigabytes, of which the kernel fills a few extents).
+pub fn zeroed_words(len: usize) -> Result<Vec<u64>, Errno> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u64>(len).map_err(|_| Errno(libc::ENOMEM))?;
+    // SAFETY: the layout is not zero-sized.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+    if ptr.is_null() {
+        return Err(Errno(libc::ENOMEM));
+    }
+    // SAFETY: allocated by the global allocator for `len` u64s, every one
+    // of them initialised (zero).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
 /// Returns free heap memory to the system (glibc keeps it otherwise).
 pub fn malloc_trim() {
     // SAFETY: malloc_trim only walks the allocator's own free lists.

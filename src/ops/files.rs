@@ -142,9 +142,7 @@ fn fiemap_call(fd: RawFd, start: u64, len: u64, flags: u32, count: u32) -> Resul
     const EXTENT: usize = 7;
     // a count too large to allocate fails the request, as IO::AIO's malloc does
     let words = (count as usize).checked_mul(EXTENT).and_then(|n| n.checked_add(HEADER)).ok_or(Errno(libc::ENOMEM))?;
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(words).map_err(|_| Errno(libc::ENOMEM))?;
-    buf.resize(words, 0u64);
+    let mut buf = sys::zeroed_words(words)?;
     buf[0] = start;
     buf[1] = len;
     buf[2] = u64::from(flags);
