@@ -373,6 +373,9 @@ impl Drop for Pool {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod engine_tests;
+
 /// Requests named by numbers, as tests write their expectations.
 #[cfg(test)]
 pub(crate) mod testing {
