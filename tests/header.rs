@@ -4,7 +4,9 @@
 //! written as a C pointer of that type initialised with the header's
 //! function and compiled with `cc -Werror`, so a prototype that differs in
 //! any parameter fails; and the header declares exactly the listed
-//! functions.  (The constants are checked by build.rs.)
+//! functions.  The structs that cross the ABI are checked the same way:
+//! their size and each field's offset, as rustc lays them out, asserted
+//! in C.  (The constants are checked by build.rs.)
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -116,6 +118,7 @@ fn exports() -> Vec<Export> {
         aiors_result_stat(*mut Pool) -> *const libc::stat;
         aiors_result_take_fd(*mut Pool) -> c_int;
         aiors_result_dir(*mut Pool, *mut *const Entry, *mut *const c_char, *mut u32) -> usize;
+        aiors_pri_clamp(c_int) -> c_int;
         aiors_req_new(c_int, c_int) -> *mut AiorsReq;
         aiors_req_user(*const AiorsReq) -> *mut c_void;
         aiors_req_free(*mut AiorsReq) -> ();
@@ -208,6 +211,51 @@ fn header_functions(header: &str) -> BTreeSet<String> {
     names
 }
 
+/// C `_Static_assert`s that a struct of the header has the Rust struct's
+/// size and each named field at the Rust field's offset (`addr_of!` on an
+/// uninitialised value: rustc 1.63 has no `offset_of!`).
+macro_rules! layouts {
+    ($($rust:ty => $c:literal { $($field:ident => $c_field:literal),* $(,)? })*) => {{
+        let mut asserts = String::new();
+        $({
+            let value = std::mem::MaybeUninit::<$rust>::uninit();
+            let base = value.as_ptr();
+            asserts.push_str(&format!(
+                "_Static_assert (sizeof ({}) == {}, \"{} size\");\n",
+                $c, std::mem::size_of::<$rust>(), $c
+            ));
+            $(
+                // SAFETY: only the field's address is taken, nothing is read.
+                let offset = unsafe { std::ptr::addr_of!((*base).$field) } as usize - base as usize;
+                asserts.push_str(&format!(
+                    "_Static_assert (offsetof ({}, {}) == {}, \"{}.{}\");\n",
+                    $c, $c_field, offset, $c, $c_field
+                ));
+            )*
+        })*
+        asserts
+    }};
+}
+
+fn layout_asserts() -> String {
+    layouts! {
+        AiorsEvent => "aiors_event" { kind => "kind", cancelled => "cancelled", token => "token", result => "result", errno => "errno_" }
+        Entry => "aiors_dirent" { name_offset => "name_offset", name_len => "name_len", inode => "inode", kind => "type" }
+        AiorsTimes => "aiors_times" { count => "count", sum => "sum", min => "min", max => "max", p50 => "p50", p90 => "p90", p99 => "p99" }
+        AiorsOpStats => "aiors_op_stats" {
+            name => "name", name_len => "name_len", submitted => "submitted", completed => "completed", failed => "failed",
+            cancelled => "cancelled", on_threads => "on_threads", on_ring => "on_ring", queued => "queued", executing => "executing",
+        }
+        AiorsEngineCounters => "aiors_engine_counters" {
+            threads_started => "threads_started", threads_exited => "threads_exited", wakeups => "wakeups", sleeps => "sleeps",
+            watches => "watches", spins => "spins", given_back => "given_back", ring_submitted => "ring_submitted",
+        }
+        AiorsDoneTimes => "aiors_done_times" {
+            op => "op", op_len => "op_len", queued => "queued", executing => "executing", path => "path", path_len => "path_len", fd => "fd",
+        }
+    }
+}
+
 #[test]
 fn header_declares_the_exports_with_their_rust_signatures() {
     let dir = env!("CARGO_MANIFEST_DIR");
@@ -217,7 +265,8 @@ fn header_declares_the_exports_with_their_rust_signatures() {
     let listed: BTreeSet<String> = exports.iter().map(|export| export.name.to_string()).collect();
     assert_eq!(header_functions(&header), listed, "xs/aiors.h declares the functions listed here");
 
-    let mut source = String::from("#include \"aiors.h\"\n");
+    let mut source = String::from("#include <stddef.h>\n#include \"aiors.h\"\n");
+    source.push_str(&layout_asserts());
     for export in &exports {
         source.push_str(&export.pointer);
         source.push('\n');

@@ -392,14 +392,14 @@ aioreq_pri (int pri = NO_INIT)
 	CODE:
         RETVAL = next_pri;
         if (items > 0)
-          next_pri = clamp_pri (pri);
+          next_pri = aiors_pri_clamp (pri);
 	OUTPUT:
         RETVAL
 
 void
 aioreq_nice (int nice = 0)
 	CODE:
-        next_pri = clamp_pri (next_pri - nice);
+        next_pri = aiors_pri_clamp (next_pri - nice);
 
 void
 flush ()

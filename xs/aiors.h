@@ -109,6 +109,7 @@ size_t aiors_result_dir (aiors_pool *pool, const aiors_dirent **entries, const c
 
 #define AIORS_REQ_USER_SIZE 40
 
+int aiors_pri_clamp (int pri);  /* into -4..4, as aiors_req_new does */
 aiors_req *aiors_req_new   (int pri, int group); /* NULL on failure */
 void      *aiors_req_user  (const aiors_req *req);
 void aiors_req_free        (aiors_req *req);

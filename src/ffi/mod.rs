@@ -230,6 +230,13 @@ unsafe fn submit_at(
     unsafe { submit(pool, req, || path_at(dir, path, path_len).map(make)) }
 }
 
+/// `pri` clamped to IO::AIO's range, -4..4, as a request gets it (and as
+/// `aioreq_pri` reports it).
+#[no_mangle]
+pub extern "C" fn aiors_pri_clamp(pri: c_int) -> c_int {
+    Pri::new(pri).get()
+}
+
 /// A new request of priority `pri` (clamped to -4..4), a group if `group`
 /// is non-zero, with a zeroed user area; null on failure.
 #[no_mangle]
