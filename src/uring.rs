@@ -23,8 +23,8 @@
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use std::os::unix::io::RawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
 use std::thread::JoinHandle;
 
 use io_uring::{opcode, types, IoUring};
@@ -50,6 +50,24 @@ const SUBMISSION_ENTRIES: u32 = 64;
 /// Perl thread, which otherwise limits cold reads (measurements in the
 /// POD's engine section).
 const KICK_FROM: usize = 2;
+
+/// Counts the forks that led to this process (bumped in each child by a
+/// `pthread_atfork` handler): a ring made in an earlier generation belongs
+/// to an ancestor, and its queues are not mapped here (MADV_DONTFORK).
+static FORK_GENERATION: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn count_fork() {
+    FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+fn fork_generation() -> usize {
+    static REGISTER: Once = Once::new();
+    // SAFETY: the handler only bumps an atomic, which is async-signal-safe.
+    REGISTER.call_once(|| unsafe {
+        libc::pthread_atfork(None, None, Some(count_fork));
+    });
+    FORK_GENERATION.load(Ordering::Relaxed)
+}
 
 /// The opcodes the routed operations need.
 const OPCODES: [(u8, &str); 5] = [
@@ -83,6 +101,8 @@ pub struct Ring {
     /// Started on the first request left to it; `None` also if the
     /// system refused the thread (the polling thread enters then).
     kicker: Option<Kicker>,
+    /// The `fork_generation` the ring was made in.
+    generation: usize,
 }
 
 /// One request while the kernel has it.
@@ -105,7 +125,8 @@ impl Ring {
             return Err(Errno(libc::ENOSYS));
         }
         ring.submitter().register_eventfd(eventfd).map_err(errno)?;
-        Ok(Ring { ring: Arc::new(ring), slots: Vec::new(), free: Vec::new(), in_flight: 0, kicker: None })
+        let generation = fork_generation();
+        Ok(Ring { ring: Arc::new(ring), slots: Vec::new(), free: Vec::new(), in_flight: 0, kicker: None, generation })
     }
 
     /// Makes completions signal `eventfd` instead.
@@ -126,8 +147,14 @@ impl Ring {
         self.in_flight
     }
 
+    /// Whether `submit` may be called: never in a forked child, where the
+    /// queues are not mapped (whatever the caller forgot).
     pub fn has_room(&self) -> bool {
-        self.in_flight < MAX_IN_FLIGHT && self.unsubmitted() < SUBMISSION_ENTRIES as usize
+        self.is_ours() && self.in_flight < MAX_IN_FLIGHT && self.unsubmitted() < SUBMISSION_ENTRIES as usize
+    }
+
+    fn is_ours(&self) -> bool {
+        self.generation == FORK_GENERATION.load(Ordering::Relaxed)
     }
 
     /// Entries pushed that the kernel has not taken yet.
@@ -183,6 +210,9 @@ impl Ring {
 
     /// Passes each completed request with its outcome to `done`.
     pub(crate) fn reap(&mut self, mut done: impl FnMut(Job, Outcome)) -> usize {
+        if !self.is_ours() {
+            return 0;
+        }
         self.enter();
         let mut reaped = 0;
         // SAFETY: only the polling thread uses the queues (module rules).
@@ -212,6 +242,14 @@ impl Drop for Ring {
     /// kicker lives on until then: a request's completion work runs on
     /// the thread that submitted it).
     fn drop(&mut self) {
+        if !self.is_ours() {
+            // In a forked child the entries, the queues' memory and the
+            // kicker thread are the parent's: touch, free and join nothing.
+            std::mem::forget(std::mem::take(&mut self.slots));
+            std::mem::forget(self.kicker.take());
+            std::mem::forget(Arc::clone(&self.ring));
+            return;
+        }
         while self.in_flight > 0 {
             // SAFETY: only the polling thread uses the queues.
             if self.ring.submit_and_wait(1).is_err() && unsafe { self.ring.completion_shared() }.is_empty() {
@@ -397,6 +435,34 @@ mod tests {
         // SAFETY: pipe writes two descriptors into `fds`.
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
         (fds[0], fds[1])
+    }
+
+    #[test]
+    fn a_forked_child_never_touches_the_parents_ring() {
+        if probe().is_err() {
+            return;
+        }
+        let eventfd = sys::eventfd_nonblocking().unwrap();
+        let mut ring = Ring::new(eventfd).unwrap();
+        assert!(ring.has_room());
+        // SAFETY: the child only calls the ring's checks (atomics and
+        // plain fields) and _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let refused = !ring.has_room() && ring.reap(|_, _| {}) == 0;
+            std::mem::forget(ring);
+            // SAFETY: ends the child without running the test harness's exit.
+            unsafe { libc::_exit(if refused { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child forked above.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert_eq!(status, 0, "the child used the ring (status {status})");
+        assert!(ring.has_room(), "the parent keeps its ring");
+        ring.reap(|_, _| {});
+        drop(ring);
+        // SAFETY: the test's own descriptor.
+        unsafe { sys::close(eventfd) };
     }
 
     #[test]
