@@ -2207,6 +2207,9 @@ goes on as long as results keep coming.
 =item * Reads that go to the io_uring engine (see L</Engines: threads and
 io_uring>) are not bounded by C<max_parallel>, which limits worker
 threads; with C<max_parallel 0> every request is held back, as before.
+Once reads wait for the disk, the ring has one thread of its own beside
+the workers (it sleeps while there is nothing to enter, and
+C<IO::AIO::nthreads> does not count it).
 
 =item * C<IO::AIO::max_poll_time> takes any positive number of seconds; the
 original rounds values below about a millisecond down to 0 (no limit).
