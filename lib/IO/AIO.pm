@@ -1993,29 +1993,30 @@ documented).  A read on the ring takes no thread from the requests that
 wait, and it keeps the disk busy while slow requests hold the threads: in
 a cold C<aio_load> of 8,000 small files, 64 at a time, directory by
 directory, the reads used to queue behind the opens on 8 threads; on the
-ring they ran at 1.4 to 1.6 times the original's rate.  Measured on the project's machine (2
-vCPUs, virtio disk, caches dropped before every pass), 20,000 random
-4 KiB reads of a 1 GiB file with 64 in flight ran at 1.3 to 1.9 times
-the original's rate (in two runs) with 0.6 to 0.7 of its CPU time per
-read; on threads they ran at the original's rate, as both then have 8
-reads at the disk.
+ring they ran at 1.4 to 1.6 times the original's rate.  Measured on the
+project's machine (2 vCPUs, virtio disk, caches dropped before every
+pass), 20,000 random 4 KiB reads of a 1 GiB file with 64 in flight ran at
+1.3 to 1.9 times the original's rate in earlier runs, and at 1.54 times it
+(0.94 of fio's rate on the same file) with 0.56 of its CPU time per read
+in the latest full benchmark run; on threads they ran at the original's
+rate, as both then have 8 reads at the disk.
 
 While the kernel holds fewer than two of the ring's requests, the
 submitting thread enters each new one itself, and a cached read completes
 inside that call, with no thread involved.  From two on (the reads wait
 for the disk), one more thread, which sleeps otherwise, enters them for
 it: the kernel's work of starting a read (the page-cache lookup, the block
-request, the device's doorbell) and of finishing it (copying the data) then
-runs beside the Perl code instead of on its thread, and reads pushed
+request, the device's doorbell) and of finishing it (copying the data)
+then runs beside the Perl code instead of on its thread, and reads pushed
 meanwhile go in together.  On an otherwise idle machine this is what keeps
 the Perl thread from becoming the limit: cold random reads went from 0.85
 to 0.89 of fio's rate and from 22 to 19 microseconds of CPU per read, and
 a cold C<aio_load> of small files, in an order that jumps between
 directories, went from 1.0 to 1.2 times the original's rate (medians of
-two series of alternating runs) to 1.3 times it.  When another process keeps a CPU busy, that
-thread must wait for it, and the same reads ran about 15% slower than
-with the submitting thread doing all the work, still at or above the
-original's rate.
+two series of alternating runs) to 1.3 times it.  When another process
+keeps a CPU busy, that thread must wait for it, and the same reads ran
+about 15% slower than with the submitting thread doing all the work, still
+at or above the original's rate.
 
 Everything else runs on the threads, by measurement: larger reads (a
 cached one would be copied on the submitting thread itself, where threads
