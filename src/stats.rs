@@ -175,6 +175,7 @@ pub struct EngineCounters {
     pub spins: u64,
     pub given_back: u64,
     pub ring_submitted: u64,
+    pub ring_kicked: u64,
 }
 
 impl EngineCounters {
@@ -189,6 +190,7 @@ impl EngineCounters {
             spins: self.spins - base.spins,
             given_back: self.given_back - base.given_back,
             ring_submitted: self.ring_submitted - base.ring_submitted,
+            ring_kicked: self.ring_kicked - base.ring_kicked,
         }
     }
 }

@@ -170,9 +170,9 @@ impl Ring {
         self.in_flight.saturating_sub(completed)
     }
 
-    /// Hands `job` (accepted by `Routes::takes`) to the kernel.  Call only
-    /// when `has_room`.
-    pub(crate) fn submit(&mut self, job: Job) {
+    /// Hands `job` (accepted by `Routes::takes`) to the kernel; true if
+    /// the kicker enters it.  Call only when `has_room`.
+    pub(crate) fn submit(&mut self, job: Job) -> bool {
         let index = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
             self.slots.len() - 1
@@ -185,16 +185,16 @@ impl Ring {
         // it holds; only the polling thread pushes.
         unsafe { self.ring.submission_shared().push(&entry) }.expect("submission queue has room");
         self.in_flight += 1;
-        self.enter();
+        self.enter()
     }
 
     /// Submits what was pushed: by the kicker while the kernel holds
     /// `KICK_FROM` requests or more, else at once.  An error leaves the
     /// entries for the next call (EAGAIN, EBUSY: the kernel is short of
     /// memory or has completions to post first).
-    fn enter(&mut self) {
+    fn enter(&mut self) -> bool {
         if self.unsubmitted() == 0 {
-            return;
+            return false;
         }
         if self.in_kernel() >= KICK_FROM {
             if self.kicker.is_none() {
@@ -202,10 +202,11 @@ impl Ring {
             }
             if let Some(kicker) = &self.kicker {
                 kicker.kick();
-                return;
+                return true;
             }
         }
         let _ = self.ring.submit();
+        false
     }
 
     /// Passes each completed request with its outcome to `done`.
@@ -483,9 +484,9 @@ mod tests {
                 op: Op::Read { fd: *read_end, offset: None, buf },
                 timing: None,
             };
-            ring.submit(job);
             // Reads of empty pipes wait in the kernel: from the second
             // one on, the kicker enters them.
+            assert_eq!(ring.submit(job), i + 1 >= KICK_FROM, "request {}", i + 1);
             assert_eq!(ring.kicker.is_some(), i + 1 >= KICK_FROM, "after request {}", i + 1);
         }
         for (i, (_, write_end)) in pipes.iter().enumerate() {

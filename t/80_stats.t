@@ -56,7 +56,8 @@ subtest "counts are exact" => sub {
    is_deeply [@{ $s->{total} }{qw(submitted completed failed)}], [10, 10, 3], "total";
    is_deeply $s->{total}{errors}, { ENOENT => 3 }, "total failures";
    is_deeply [@$s{qw(nreqs nready npending)}], [0, 0, 0], "nothing outstanding";
-   ok exists $s->{$_}, "engine counter $_" for qw(threads_started threads_exited wakeups sleeps watches spins given_back ring_submitted nthreads);
+   ok exists $s->{$_}, "engine counter $_" for qw(threads_started threads_exited wakeups sleeps watches spins given_back ring_submitted ring_kicked nthreads);
+   cmp_ok $s->{ring_kicked}, "<=", $s->{ring_submitted}, "the kicker entered only requests of the ring";
    cmp_ok $s->{ring_submitted}, "==", $s->{total}{on_ring}, "every request the ring ran was submitted to it";
 };
 

@@ -249,6 +249,7 @@ fn layout_asserts() -> String {
         AiorsEngineCounters => "aiors_engine_counters" {
             threads_started => "threads_started", threads_exited => "threads_exited", wakeups => "wakeups", sleeps => "sleeps",
             watches => "watches", spins => "spins", given_back => "given_back", ring_submitted => "ring_submitted",
+            ring_kicked => "ring_kicked",
         }
         AiorsDoneTimes => "aiors_done_times" {
             op => "op", op_len => "op_len", queued => "queued", executing => "executing", path => "path", path_len => "path_len", fd => "fd",

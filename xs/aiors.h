@@ -237,7 +237,7 @@ typedef struct {
 
 /* EngineCounters in src/stats.rs, field for field */
 typedef struct {
-  uint64_t threads_started, threads_exited, wakeups, sleeps, watches, spins, given_back, ring_submitted;
+  uint64_t threads_started, threads_exited, wakeups, sleeps, watches, spins, given_back, ring_submitted, ring_kicked;
 } aiors_engine_counters;
 
 typedef struct {

@@ -1078,6 +1078,8 @@ Returns a new hash reference, since collection began or was last reset:
       given_back => 0,         # requests handed back by a thread that
                                # met a slow one before them
       ring_submitted => 0,     # requests handed to io_uring
+      ring_kicked => 0,        # ... of which the ring's own thread entered
+                               # (reads that waited for the disk)
       total    => { ... },     # all requests
       ops      => {            # each kind that had requests
          stat => {

@@ -44,6 +44,8 @@ pub(super) struct Events {
     pub(super) given_back: AtomicU64,
     /// Requests handed to the ring.
     pub(super) ring_submitted: CacheLine<AtomicU64>,
+    /// Of those, requests the ring's kicker thread entered.
+    pub(super) ring_kicked: AtomicU64,
 }
 
 impl Events {
@@ -62,6 +64,7 @@ impl Events {
             spins: get(&self.spins),
             given_back: get(&self.given_back),
             ring_submitted: get(&self.ring_submitted),
+            ring_kicked: get(&self.ring_kicked),
         }
     }
 }

@@ -15,8 +15,10 @@ impl Pool {
         let job = Job { req: Arc::clone(req), op, timing };
         if self.ring_takes(&job) {
             if let Some(ring) = self.ring.borrow_mut().as_mut() {
-                ring.submit(job);
-                Events::count(&self.shared.counters.events.ring_submitted, 1);
+                let kicked = ring.submit(job);
+                let events = &self.shared.counters.events;
+                Events::count(&events.ring_submitted, 1);
+                Events::count(&events.ring_kicked, u64::from(kicked));
                 self.ring_signalled.set(true);
                 return true;
             }

@@ -127,8 +127,8 @@ sub table {
    $text .= "failed: " . join (", ", @failures) . "\n"
       if @failures;
 
-   $text .= sprintf "engine: %d wake-ups, %d sleeps, %d watches, %d spins, %d given back, %d to the ring\n",
-                    @$s{qw(wakeups sleeps watches spins given_back ring_submitted)};
+   $text .= sprintf "engine: %d wake-ups, %d sleeps, %d watches, %d spins, %d given back, %d to the ring (%d entered by its thread)\n",
+                    @$s{qw(wakeups sleeps watches spins given_back ring_submitted ring_kicked)};
 
    $text
 }
