@@ -1973,9 +1973,10 @@ submitting thread allocates for a request (its path, the buffer for a
 C<stat> result) is freed by that thread, never by a worker, so the threads
 do not contend for the allocator; from 1024 outstanding requests on, the
 polling thread also makes room in the result queue for all of them.  After
-a burst of more than 16384 outstanding requests has drained, the queues'
-memory is given back to the system (C<malloc_trim>).  Panics inside the
-engine fail the request (C<EIO>) instead of the process.
+a burst of 65536 or more outstanding requests has drained, the queues'
+memory is given back to the system (C<malloc_trim>); smaller bursts keep
+theirs for the next one, which would otherwise fault it in again.  Panics
+inside the engine fail the request (C<EIO>) instead of the process.
 
 =head2 Engines: threads and io_uring
 
