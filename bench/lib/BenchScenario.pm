@@ -45,7 +45,7 @@ package BenchScenario;
 # can_drop_caches()     whether drop_caches() works here (root, Linux)
 # drop_caches()         write back dirty data, then empty the page, dentry
 #                       and inode caches (as root: /proc/sys/vm/drop_caches)
-# cold_rate($work, $pass)
+# cold_rate($work, $pass [, $after])
 #                       like median_rate, but the caches are dropped before
 #                       every pass (the untimed warm-up's too); returns the
 #                       median rate and the median process CPU time (all
@@ -166,9 +166,11 @@ sub cpu_seconds {
 }
 
 sub cold_rate {
-    my ($work, $pass) = @_;
+    my ($work, $pass, $after) = @_;
+    $after //= sub { };
     drop_caches();
     $pass->();
+    $after->();
     my (@rates, @cpu);
     for (1 .. $opt{reps}) {
         drop_caches();
@@ -177,6 +179,7 @@ sub cold_rate {
         my ($t1, $c1) = (now(), cpu_seconds());
         push @rates, $work / ($t1 - $t0);
         push @cpu, 1e6 * ($c1 - $c0) / $work;
+        $after->();
     }
     @rates = sort { $a <=> $b } @rates;
     @cpu   = sort { $a <=> $b } @cpu;
