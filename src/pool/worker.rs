@@ -242,8 +242,10 @@ impl Shared {
     /// to itself; a request it had to wait for is taken at once (a round
     /// trip must not pay for the gathering).
     fn look_for_work(&self, streak: u32) -> u32 {
-        if self.nready() > 0 {
-            if streak >= 2 {
+        let ready = self.nready();
+        if ready > 0 {
+            // A batch's worth waiting needs no gathering.
+            if streak >= 2 && ready < MAX_BATCH {
                 let gather = Instant::now();
                 while gather.elapsed() < STREAM_GATHER {
                     std::thread::yield_now();
