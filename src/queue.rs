@@ -81,6 +81,12 @@ impl<T> PriQueue<T> {
         self.len == 0
     }
 
+    /// Items the levels have room for without growing.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.levels.iter().map(VecDeque::capacity).sum()
+    }
+
     /// Gives back the memory of drained levels (a burst of a million
     /// requests must not pin their queue's capacity forever).
     pub fn shrink_if_empty(&mut self) {

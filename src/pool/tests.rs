@@ -334,3 +334,29 @@ fn followup_after_an_interrupted_round_completes_the_group() {
     assert_eq!(sys::poll_one(&mut pollfd, 0), 0, "nothing waits: not readable");
     assert_eq!(pool.nreqs(), 0);
 }
+
+/// Holds `requests` nops back (`max_parallel 0`), lets them run, hands
+/// every result out, and returns the room left in the result queue.
+fn result_room_after_a_burst(requests: usize) -> usize {
+    let mut pool = Pool::new().unwrap();
+    pool.set_max_parallel(0);
+    for _ in 0..requests {
+        assert!(pool.submit(&Request::new(Pri::default()), Op::Nop));
+    }
+    pool.set_min_parallel(2);
+    while pool.nreqs() > 0 {
+        pool.wait();
+        pool.poll_begin();
+        while pool.poll_next().is_ok() {}
+    }
+    let room = lock(&pool.shared.results).queue.capacity();
+    room
+}
+
+#[test]
+fn a_burst_keeps_its_memory_for_the_next_unless_it_reached_burst() {
+    // the polling thread made room for every result of the backlog
+    assert!(result_room_after_a_burst(20_000) >= 20_000, "a 20,000-stat storm faults nothing in again");
+    assert!(result_room_after_a_burst(BURST - 1) >= BURST - 1);
+    assert!(result_room_after_a_burst(BURST) < 1024, "given back after BURST outstanding requests");
+}
