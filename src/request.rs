@@ -6,7 +6,6 @@
 //! the request, so it is not stored.
 
 use std::ffi::CString;
-use std::mem::MaybeUninit;
 use std::os::unix::io::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -130,13 +129,13 @@ pub enum Op {
         offset: Option<i64>,
         buf: ForeignBuf,
     },
-    /// Use `Op::stat`, which allocates `buf`.
     Stat {
         target: Target,
         follow: bool,
-        /// Room for the result, allocated by the submitting thread, which
-        /// also frees it (see `Completion`): the worker allocates nothing.
-        buf: Option<Box<MaybeUninit<libc::stat>>>,
+        /// Room for the result, which the pool gives a request when it is
+        /// submitted (`Pool::submit`) and takes back once the result was
+        /// handed out: the worker allocates nothing.
+        buf: Option<Box<libc::stat>>,
     },
     Unlink {
         path: At,
@@ -390,7 +389,7 @@ impl Op {
     }
 
     pub fn stat(target: Target, follow: bool) -> Op {
-        Op::Stat { target, follow, buf: Some(Box::new(MaybeUninit::uninit())) }
+        Op::Stat { target, follow, buf: None }
     }
 }
 

@@ -460,13 +460,6 @@ pub unsafe fn box_assume_init<T>(b: Box<MaybeUninit<T>>) -> Box<T> {
     unsafe { Box::from_raw(Box::into_raw(b).cast()) }
 }
 
-/// `Box::write` (Rust 1.82): fills the box, reusing its allocation.
-pub fn box_write<T>(mut b: Box<MaybeUninit<T>>, value: T) -> Box<T> {
-    b.write(value);
-    // SAFETY: written just above.
-    unsafe { box_assume_init(b) }
-}
-
 /// utimensat(2) (`path` given) or futimens(2); `None` means "now".
 pub fn utimens(dir: RawFd, path: Option<&CStr>, fd: RawFd, times: Option<&[libc::timespec; 2]>) -> Result<i64, Errno> {
     let times = times.map_or(std::ptr::null(), |t| t.as_ptr());

@@ -1970,8 +1970,9 @@ waiting backs off (down to one try in 64).
 A queued request costs about 135 bytes: one allocation, which holds the
 engine's request and the glue's record of it, and a queue slot.  What the
 submitting thread allocates for a request (its path, the buffer for a
-C<stat> result) is freed by that thread, never by a worker, so the threads
-do not contend for the allocator; from 1024 outstanding requests on, the
+C<stat> result, which the next C<aio_stat> reuses) is freed by that
+thread, never by a worker, so the threads do not contend for the
+allocator; from 1024 outstanding requests on, the
 polling thread also makes room in the result queue for all of them.  After
 a burst of 65536 or more outstanding requests has drained, the queues'
 memory is given back to the system (C<malloc_trim>); smaller bursts keep

@@ -4,7 +4,6 @@ pub mod dir;
 pub mod files;
 pub mod paths;
 
-use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use crate::request::{Errno, Op, Outcome, Output, Request, Target};
@@ -47,7 +46,13 @@ pub(crate) fn execute(op: &mut Op, ctx: &Context) -> Outcome {
                 Target::Path(ref path) => sys::fstatat(path.dir, &path.path, follow)?,
                 Target::Fd(fd) => sys::fstat(fd)?,
             };
-            Ok(Output::Stat(sys::box_write(buf.take().unwrap_or_else(|| Box::new(MaybeUninit::uninit())), st)))
+            Ok(Output::Stat(match buf.take() {
+                Some(mut buf) => {
+                    *buf = st;
+                    buf
+                }
+                None => Box::new(st),
+            }))
         }
         Op::Unlink { ref path } => int(sys::unlink_at(path.dir, &path.path, 0)),
         Op::Rmdir { ref path } => int(sys::unlink_at(path.dir, &path.path, libc::AT_REMOVEDIR)),

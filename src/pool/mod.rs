@@ -135,6 +135,14 @@ pub struct Pool {
     agenda: Vec<Step>,
     /// The result of the last `Done` event, for the payload accessors.
     pub(crate) current: Option<Completion>,
+    /// `aio_stat` result buffers handed back, for the next submissions.
+    /// In a storm of stats their malloc and free took 8% of the polling
+    /// thread's samples (160-byte chunks, which glibc sorts through its
+    /// bins); reusing them saves some 165 instructions per stat.  Never
+    /// more than were outstanding at once, and given back with a burst's
+    /// memory (see `BURST`).
+    #[allow(clippy::vec_box)] // the boxes are what is kept
+    spare_stat_bufs: RefCell<Vec<Box<libc::stat>>>,
     /// Requests submitted and not yet handed out as done; changes only on
     /// the polling thread, so it stays in this thread's cache.
     nreqs: Cell<usize>,
@@ -208,6 +216,7 @@ impl Pool {
             batch: VecDeque::new(),
             agenda: Vec::new(),
             current: None,
+            spare_stat_bufs: RefCell::new(Vec::new()),
             nreqs: Cell::new(0),
             submitted: Cell::new(0),
             round_submitted: 0,

@@ -63,7 +63,7 @@ impl Pool {
 
     /// The next thing for the caller to do, or why there is none.
     pub fn poll_next(&mut self) -> Result<Event, PollEnd> {
-        self.current = None;
+        self.hand_back_current();
         loop {
             if let Some(step) = self.agenda.pop() {
                 if let Some(event) = self.run_step(step) {
@@ -100,7 +100,7 @@ impl Pool {
     /// events like `poll_next`'s but never a new result, then `None` with
     /// the descriptor readable exactly while results wait.
     pub fn poll_followup(&mut self) -> Option<Event> {
-        self.current = None;
+        self.hand_back_current();
         while let Some(step) = self.agenda.pop() {
             if let Some(event) = self.run_step(step) {
                 return Some(event);
@@ -245,12 +245,25 @@ impl Pool {
         }
         self.peak.set(0);
         self.batch = VecDeque::new();
+        self.spare_stat_bufs = RefCell::default();
         self.agenda = Vec::new();
         lock(&self.shared.work).queue.shrink_if_empty();
         // Only here, not whenever it runs empty: a worker would grow it
         // again (see RESERVE_FROM).
         lock(&self.shared.results).queue.shrink_if_empty();
         sys::malloc_trim();
+    }
+
+    /// Done with the last event's result: a stat buffer, filled or not
+    /// (the stat failed), is kept for the next `aio_stat`.
+    fn hand_back_current(&mut self) {
+        if let Some(
+            Completion { outcome: Ok(Output::Stat(buf)), .. }
+            | Completion { job: Job { op: Op::Stat { buf: Some(buf), .. }, .. }, .. },
+        ) = self.current.take()
+        {
+            self.spare_stat_bufs.get_mut().push(buf);
+        }
     }
 
     /// The outcome of the request of the last `Done` event (groups have

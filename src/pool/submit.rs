@@ -6,9 +6,13 @@ use super::*;
 impl Pool {
     /// Queues `req` (made by `Request::new`) to run `op`, or hands it to
     /// the ring; false, with nothing queued, if it was submitted before.
-    pub fn submit(&self, req: &Arc<Request>, op: Op) -> bool {
+    pub fn submit(&self, req: &Arc<Request>, mut op: Op) -> bool {
         if req.is_group() || !req.mark_submitted() {
             return false;
+        }
+        if let Op::Stat { buf, .. } = &mut op {
+            let spare = self.spare_stat_bufs.borrow_mut().pop();
+            *buf = Some(spare.unwrap_or_else(|| Box::new(sys::zeroed_stat())));
         }
         self.count_new_request();
         let timing = if self.stats.on() { Some(self.stats.submitted(op.kind())) } else { None };

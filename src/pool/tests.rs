@@ -374,3 +374,24 @@ fn a_burst_keeps_its_memory_for_the_next_unless_it_reached_burst() {
     assert!(result_room_after_a_burst(BURST - 1) >= BURST - 1);
     assert!(result_room_after_a_burst(BURST) < 1024, "given back after BURST outstanding requests");
 }
+
+#[test]
+fn a_stat_result_buffer_serves_the_next_stat() {
+    let mut pool = Pool::new().unwrap();
+    let mut names = Named::default();
+    let stat = |path: &str| {
+        let path = std::ffi::CString::new(path).unwrap();
+        Op::stat(crate::request::Target::Path(crate::request::At { dir: libc::AT_FDCWD, path }), true)
+    };
+    let spares = |pool: &Pool| pool.spare_stat_bufs.borrow().len();
+    names.submit(&pool, 1, Pri::default(), stat("/"));
+    // a failed stat gives its buffer back too
+    names.submit(&pool, 2, Pri::default(), stat("/nonexistent/aiors"));
+    assert_eq!(drain(&mut pool, &names).len(), 2);
+    // drain's last poll_next handed both results back
+    assert_eq!(spares(&pool), 2);
+    names.submit(&pool, 3, Pri::default(), stat("/"));
+    assert_eq!(spares(&pool), 1, "the new stat took a spare buffer");
+    assert_eq!(drain(&mut pool, &names), [3]);
+    assert_eq!(spares(&pool), 2);
+}
