@@ -1,14 +1,13 @@
 //! The engines end to end: the same requests through a pool of each
 //! engine, and how the pool routes requests to the ring.
 
-use std::ffi::CString;
 use std::os::unix::io::AsRawFd;
 
-use super::testing::Named;
+use super::testing::{at, Named};
 use super::{Event, Pool};
 use crate::engine::{Engine, Routes};
 use crate::group;
-use crate::request::{At, Errno, ForeignBuf, Op, Output, Pri, Target};
+use crate::request::{Errno, ForeignBuf, Op, Output, Pri, Target};
 use crate::uring;
 
 fn uring_pool() -> Option<Pool> {
@@ -69,10 +68,6 @@ fn drain(pool: &mut Pool, names: &Named) -> Vec<(usize, Seen)> {
         }
     }
     done
-}
-
-fn at(path: &str) -> At {
-    At { dir: libc::AT_FDCWD, path: CString::new(path).unwrap() }
 }
 
 /// # Safety

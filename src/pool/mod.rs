@@ -391,6 +391,11 @@ pub(crate) mod testing {
     use super::*;
     use crate::request::Pri;
 
+    /// `path`, relative to the working directory.
+    pub(crate) fn at(path: &str) -> crate::request::At {
+        crate::request::At { dir: libc::AT_FDCWD, path: std::ffi::CString::new(path).unwrap() }
+    }
+
     /// Keeps each name in word 0 of its request's user area, and every
     /// request it made alive, so that no two share a token.
     #[derive(Default)]

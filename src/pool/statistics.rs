@@ -33,13 +33,13 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::ffi::{CStr, CString};
+    use std::ffi::CStr;
     use std::time::{Duration, Instant};
 
     use crate::engine::{Engine, Routes};
-    use crate::pool::testing::Named;
+    use crate::pool::testing::{at, Named};
     use crate::pool::{Event, Pool};
-    use crate::request::{At, Op, OpKind, Pri, Request, Target};
+    use crate::request::{Op, OpKind, Pri, Request, Target};
     use crate::stats::{OpStats, Stats, Subject};
 
     fn pools() -> Vec<Pool> {
@@ -48,10 +48,6 @@ mod tests {
             pools.push(Pool::with_engine(Engine::Uring(Routes::ALL)).unwrap());
         }
         pools
-    }
-
-    fn at(path: &str) -> At {
-        At { dir: libc::AT_FDCWD, path: CString::new(path).unwrap() }
     }
 
     /// Drains the pool; returns each request's name with its times (if

@@ -1,7 +1,7 @@
 //! Unit tests of the pool: ordering, cancellation, thread limits,
 //! readiness of the descriptor, groups.
 
-use super::testing::Named;
+use super::testing::{at, Named};
 use super::*;
 use crate::request::Pri;
 
@@ -62,8 +62,7 @@ fn cancelled_requests_never_execute() {
     pool.set_max_parallel(1);
     busy(&pool, &mut names, 1, 0.05);
     let dir = std::env::temp_dir().join(format!("aiors-cancel-{}", std::process::id()));
-    let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
-    let mkdir = Op::Mkdir { path: crate::request::At { dir: libc::AT_FDCWD, path }, mode: 0o700 };
+    let mkdir = Op::Mkdir { path: at(dir.to_str().unwrap()), mode: 0o700 };
     let req = names.submit(&pool, 2, Pri::default(), mkdir);
     group::cancel(&req);
     assert_eq!(drain(&mut pool, &names), [1]);
@@ -218,18 +217,13 @@ fn a_request_that_turns_out_slow_gives_its_batch_back() {
     pool.set_max_parallel(1);
     let dir = std::env::temp_dir().join(format!("aiors-fifo-{}", std::process::id()));
     std::fs::create_dir(&dir).unwrap();
-    let fifo = std::ffi::CString::new(dir.join("fifo").to_str().unwrap()).unwrap();
+    let fifo = dir.join("fifo").to_str().unwrap().to_owned();
     // SAFETY: a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-    let open = |path: &std::ffi::CStr| Op::Open {
-        path: crate::request::At { dir: libc::AT_FDCWD, path: path.to_owned() },
-        flags: libc::O_RDONLY,
-        mode: 0,
-    };
+    assert_eq!(unsafe { libc::mkfifo(at(&fifo).path.as_ptr(), 0o600) }, 0);
+    let open = |path: &str| Op::Open { path: at(path), flags: libc::O_RDONLY, mode: 0 };
     // Opens and nops run quickly...
-    let here = std::ffi::CString::new(".").unwrap();
     until_quick(&mut pool, &mut names, &[OpKind::Open, OpKind::Nop], |pool, names| {
-        names.submit(pool, 100, Pri::default(), open(&here));
+        names.submit(pool, 100, Pri::default(), open("."));
         names.submit(pool, 200, Pri::default(), Op::Nop);
     });
     // ...then the open of a FIFO waits 100 ms for a writer, with nops
@@ -379,10 +373,7 @@ fn a_burst_keeps_its_memory_for_the_next_unless_it_reached_burst() {
 fn a_stat_result_buffer_serves_the_next_stat() {
     let mut pool = Pool::new().unwrap();
     let mut names = Named::default();
-    let stat = |path: &str| {
-        let path = std::ffi::CString::new(path).unwrap();
-        Op::stat(crate::request::Target::Path(crate::request::At { dir: libc::AT_FDCWD, path }), true)
-    };
+    let stat = |path: &str| Op::stat(crate::request::Target::Path(at(path)), true);
     let spares = |pool: &Pool| pool.spare_stat_bufs.borrow().len();
     names.submit(&pool, 1, Pri::default(), stat("/"));
     // a failed stat gives its buffer back too
